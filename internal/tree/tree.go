@@ -1,0 +1,183 @@
+// Package tree gives read access to a file tree the way systemd sees it
+// under --root: symlinks are data, resolved chroot-style, so an absolute
+// target is taken relative to the root and nothing outside it is reached.
+package tree
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+// Type is the kind of a tree entry.
+type Type int
+
+const (
+	Regular Type = iota
+	Dir
+	Symlink
+	Other // devices, fifos, sockets
+)
+
+// Entry describes one name in the tree without following it.
+type Entry struct {
+	Name   string
+	Type   Type
+	Size   int64
+	Target string // symlink target, verbatim
+}
+
+// FS is a read-only tree addressed by clean absolute slash paths ("/etc/x").
+// Implementations never follow symlinks themselves.
+type FS interface {
+	Lstat(p string) (Entry, error)
+	ReadDir(p string) ([]Entry, error) // sorted by name
+	ReadFile(p string, limit int64) ([]byte, error)
+}
+
+// ErrTooLarge is returned by ReadFile for files over the limit.
+var ErrTooLarge = errors.New("file too large")
+
+// Dir is an FS backed by a directory on disk.
+type DirFS struct{ Root string }
+
+func (d DirFS) host(p string) string { return filepath.Join(d.Root, filepath.FromSlash(p)) }
+
+func entryOf(name string, fi fs.FileInfo, host string) Entry {
+	e := Entry{Name: name, Size: fi.Size()}
+	switch m := fi.Mode(); {
+	case m.IsRegular():
+		e.Type = Regular
+	case m.IsDir():
+		e.Type = Dir
+	case m&fs.ModeSymlink != 0:
+		e.Type = Symlink
+		e.Target, _ = os.Readlink(host)
+	default:
+		e.Type = Other
+	}
+	return e
+}
+
+func (d DirFS) Lstat(p string) (Entry, error) {
+	h := d.host(p)
+	fi, err := os.Lstat(h)
+	if err != nil {
+		return Entry{}, err
+	}
+	return entryOf(path.Base(p), fi, h), nil
+}
+
+func (d DirFS) ReadDir(p string) ([]Entry, error) {
+	h := d.host(p)
+	des, err := os.ReadDir(h)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Entry, 0, len(des))
+	for _, de := range des {
+		fi, err := de.Info()
+		if err != nil {
+			continue // vanished while listing
+		}
+		out = append(out, entryOf(de.Name(), fi, filepath.Join(h, de.Name())))
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}
+
+func (d DirFS) ReadFile(p string, limit int64) ([]byte, error) {
+	f, err := os.Open(d.host(p))
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if fi.IsDir() {
+		return nil, fmt.Errorf("is a directory")
+	}
+	if fi.Size() > limit {
+		return nil, ErrTooLarge
+	}
+	b, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(b)) > limit {
+		return nil, ErrTooLarge
+	}
+	return b, nil
+}
+
+// maxHops bounds symlink resolution like the kernel's (and chase()'s) limit.
+const maxHops = 32
+
+// ErrLoop is returned when resolution exceeds maxHops.
+var ErrLoop = errors.New("too many levels of symbolic links")
+
+// Resolve follows symlinks in every component of p chroot-style and returns
+// the final path with its entry. A dangling final component returns the
+// path with fs.ErrNotExist.
+func Resolve(t FS, p string) (string, Entry, error) {
+	hops := 0
+	todo := splitPath(p)
+	cur := "/"
+	for len(todo) > 0 {
+		c := todo[0]
+		todo = todo[1:]
+		switch c {
+		case ".":
+			continue
+		case "..":
+			cur = path.Dir(cur)
+			continue
+		}
+		next := path.Join(cur, c)
+		e, err := t.Lstat(next)
+		if err != nil {
+			if len(todo) == 0 {
+				return next, Entry{}, err
+			}
+			return next, Entry{}, err
+		}
+		if e.Type != Symlink {
+			if len(todo) > 0 && e.Type != Dir {
+				return next, e, fmt.Errorf("%s: not a directory", next)
+			}
+			cur = next
+			if len(todo) == 0 {
+				return cur, e, nil
+			}
+			continue
+		}
+		hops++
+		if hops > maxHops {
+			return next, e, ErrLoop
+		}
+		if strings.HasPrefix(e.Target, "/") {
+			cur = "/"
+		}
+		todo = append(splitPath(e.Target), todo...)
+	}
+	e, err := t.Lstat(cur)
+	return cur, e, err
+}
+
+func splitPath(p string) []string {
+	var out []string
+	for _, c := range strings.Split(p, "/") {
+		if c != "" {
+			out = append(out, c)
+		}
+	}
+	return out
+}
