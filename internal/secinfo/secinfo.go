@@ -24,15 +24,15 @@ import (
 
 // Namespace flags (CLONE_NEW*) as systemd stores RestrictNamespaces=.
 const (
-	NSCgroup = 0x02000000
-	NSIPC    = 0x08000000
-	NSNet    = 0x40000000
-	NSMnt    = 0x00020000
-	NSPid    = 0x20000000
-	NSUser   = 0x10000000
-	NSUTS    = 0x04000000
-	nsTime   = 0x00000080
-	NSAll    = NSCgroup | NSIPC | NSNet | NSMnt | NSPid | NSUser | NSUTS
+	NSCgroup  = 0x02000000
+	NSIPC     = 0x08000000
+	NSNet     = 0x40000000
+	NSMnt     = 0x00020000
+	NSPid     = 0x20000000
+	NSUser    = 0x10000000
+	NSUTS     = 0x04000000
+	nsTime    = 0x00000080
+	NSAll     = NSCgroup | NSIPC | NSNet | NSMnt | NSPid | NSUser | NSUTS
 	nsInitial = ^uint64(0)
 )
 
@@ -129,26 +129,26 @@ type deviceAllow struct {
 
 // state is the exec/cgroup/service context while assignments are applied.
 type state struct {
-	in      Input
-	ctx     unitCtx
-	sc      *syscalls.Table
-	caps    sysnames.Table
-	fams    sysnames.Table
-	errnos  sysnames.Table
-	warns   []unitfile.Diag
-	info    Info
-	userSet bool
+	in       Input
+	ctx      unitCtx
+	sc       *syscalls.Table
+	caps     sysnames.Table
+	fams     sysnames.Table
+	errnos   sysnames.Table
+	warns    []unitfile.Diag
+	info     Info
+	userSet  bool
 	groupSet bool
 
-	addressFamilies    map[int]bool
-	afAllow            bool
-	syscallFilter      map[string]int // name → errno action (-1: none)
-	archs              map[string]bool
-	deviceAllow        []deviceAllow
-	ipAllow, ipDeny    []netip.Prefix
-	ingress, egress    []string
-	privateMountsSet   bool
-	privateTmpSet      bool
+	addressFamilies  map[int]bool
+	afAllow          bool
+	syscallFilter    map[string]int // name → errno action (-1: none)
+	archs            map[string]bool
+	deviceAllow      []deviceAllow
+	ipAllow, ipDeny  []netip.Prefix
+	ingress, egress  []string
+	privateMountsSet bool
+	privateTmpSet    bool
 
 	execStart, execStop int
 	serviceType         string

@@ -29,8 +29,8 @@ const (
 )
 
 var (
-	once   sync.Once
-	tables map[string]*Table
+	once    sync.Once
+	tables  map[string]*Table
 	loadErr error
 )
 
