@@ -164,7 +164,7 @@ type state struct {
 func Compute(in Input) (*Info, []unitfile.Diag, error) {
 	s := &state{in: in, ctx: unitCtx{id: in.ID, fragment: in.Path}, sc: syscalls.For(in.Version),
 		caps: sysnames.Capabilities(), fams: sysnames.Families(), errnos: sysnames.Errnos(),
-		archs: map[string]bool{}, serviceType: "simple", restart: "no"}
+		archs: map[string]bool{}, restart: "no"}
 	s.info = Info{
 		ID: in.ID, Path: in.Path,
 		DefaultDependencies:   true,
@@ -179,10 +179,16 @@ func Compute(in Input) (*Info, []unitfile.Diag, error) {
 		DevicePolicy:          "auto",
 		UMask:                 0o022,
 	}
-	for _, f := range in.Files {
+	for n, f := range in.Files {
 		for _, a := range f.Assignments {
 			if err := s.apply(f.Path, a); err != nil {
-				return nil, s.warns, err
+				if n == 0 {
+					return nil, s.warns, err
+				}
+				// A drop-in's error only ends that drop-in: systemd
+				// ignores config_parse()'s result for drop-ins.
+				s.warns = append(s.warns, unitfile.Diag{Path: f.Path, Line: a.EndLine, Msg: err.(*LoadError).Msg + " (rest of drop-in ignored)"})
+				break
 			}
 		}
 	}
@@ -585,7 +591,9 @@ func (s *state) addressFamiliesAssign(file string, a unitfile.Assignment) {
 		return
 	}
 	if v == "none" {
-		s.addressFamilies, s.afAllow = map[int]bool{}, true
+		// An empty allow list; the set itself is freed, so a later
+		// assignment starts a new list (systemd does the same).
+		s.addressFamilies, s.afAllow = nil, true
 		return
 	}
 	invert := strings.HasPrefix(v, "~")
@@ -920,9 +928,20 @@ func simplifyPath(p string) (string, bool) {
 	return "/" + strings.Join(parts, "/"), true
 }
 
-// verify mirrors the checks of service_verify() that refuse a unit.
+// verify mirrors the checks of service_verify() that refuse a unit, after
+// service_add_extras() has picked the type of a unit that sets none.
 func (s *state) verify() error {
 	path := s.in.Path
+	if s.serviceType == "" {
+		switch {
+		case s.busName != "":
+			s.serviceType = "dbus"
+		case s.execStart > 0:
+			s.serviceType = "simple"
+		default:
+			s.serviceType = "oneshot"
+		}
+	}
 	switch {
 	case s.execStart == 0 && s.execStop == 0 && !s.successAction:
 		return &LoadError{Path: path, Msg: "Service has no ExecStart=, ExecStop=, or SuccessAction=. Refusing."}

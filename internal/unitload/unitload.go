@@ -248,7 +248,16 @@ func (l *Loader) Load(name string) (*Unit, error) {
 	for _, dp := range l.dropins(u.ID, frag) {
 		df, err := l.parse(dp)
 		if err != nil {
-			return nil, err
+			// systemd ignores a drop-in's parse error: what was read before
+			// the bad line applies, the rest of that drop-in does not.
+			var pe *unitfile.Error
+			if !errors.As(err, &pe) {
+				return nil, err
+			}
+			u.Warnings = append(u.Warnings, unitfile.Diag{Path: pe.Path, Line: pe.Line, Msg: pe.Msg + " (rest of drop-in ignored)"})
+			if df == nil {
+				continue
+			}
 		}
 		u.Files = append(u.Files, df)
 	}
@@ -276,11 +285,7 @@ func (l *Loader) parse(p string) (*unitfile.File, error) {
 		}
 		return nil, &unitfile.Error{Path: p, Msg: err.Error()}
 	}
-	f, err := unitfile.Parse(p, data, unitfile.ServiceOptions())
-	if err != nil {
-		return nil, err
-	}
-	return f, nil
+	return unitfile.Parse(p, data, unitfile.ServiceOptions())
 }
 
 // names returns the unit's id and every alias name pointing at the same

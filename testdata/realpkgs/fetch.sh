@@ -68,13 +68,16 @@ refresh_hint="run testdata/realpkgs/refresh-versions.sh and commit packages.txt"
 # Download every pinned name=version in "$@" with one apt-get call.
 download_all() {
   local pair tmp deb name version got_name got_version
-  if ! apt-cache show "$@" >/dev/null 2>&1; then
-    log "apt does not know all of the pinned versions; running apt-get update once"
+  # --print-uris only resolves: it fails unless apt can download every pair.
+  if ! apt-get -qq --print-uris download "$@" >/dev/null 2>&1; then
+    log "apt cannot provide all of the pinned versions yet; running apt-get update once"
     apt-get "${apt_opts[@]}" update >&2 || log "warning: apt-get update failed"
     local missing=()
-    for pair in "$@"; do
-      apt-cache show "$pair" >/dev/null 2>&1 || missing+=("$pair")
-    done
+    if ! apt-get -qq --print-uris download "$@" >/dev/null 2>&1; then
+      for pair in "$@"; do
+        apt-get -qq --print-uris download "$pair" >/dev/null 2>&1 || missing+=("$pair")
+      done
+    fi
     if ((${#missing[@]} > 0)); then
       for pair in "${missing[@]}"; do
         echo "fetch.sh: error: package ${pair%%=*}: pinned version ${pair#*=} is not in the configured Debian archive (superseded?)" >&2

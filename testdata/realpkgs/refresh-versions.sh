@@ -29,5 +29,6 @@ while IFS= read -r line || [[ -n "$line" ]]; do
   [[ "$new" != "$old" ]] && echo "$name: $old -> $new" >&2
   printf '%s=%s\n' "$name" "$new" >>"$tmp"
 done <"$list"
+chmod 644 "$tmp"
 mv "$tmp" "$list"
 trap - EXIT

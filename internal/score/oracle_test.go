@@ -1,0 +1,212 @@
+package score_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/systemd-harden/systemd-harden/internal/exposure"
+	"github.com/systemd-harden/systemd-harden/internal/oracle"
+	"github.com/systemd-harden/systemd-harden/internal/score"
+	"github.com/systemd-harden/systemd-harden/internal/tree"
+	"github.com/systemd-harden/systemd-harden/internal/unitload"
+)
+
+// requireOracle is set by `make test`: there a missing systemd-analyze or
+// package cache is a failure, not a skip.
+func requireOracle() bool { return os.Getenv("SYSTEMD_HARDEN_REQUIRE_ORACLE") != "" }
+
+func skipOrFail(t *testing.T, format string, args ...any) {
+	t.Helper()
+	if requireOracle() {
+		t.Fatalf(format, args...)
+	}
+	t.Skipf(format, args...)
+}
+
+func analyzer(t *testing.T) *oracle.Analyzer {
+	t.Helper()
+	bin, err := exec.LookPath("systemd-analyze")
+	if err != nil {
+		skipOrFail(t, "systemd-analyze not installed")
+	}
+	a, err := oracle.New(context.Background(), bin, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+// cacheDir is where the test setup keeps downloaded packages.
+func cacheDir() string {
+	if d := os.Getenv("SYSTEMD_HARDEN_CACHE"); d != "" {
+		return d
+	}
+	return "/var/cache/systemd-harden-test"
+}
+
+// compare checks our result for one unit against the oracle's and returns
+// the differences (nil when identical).
+func compare(ours score.Unit, theirs *oracle.Result, oerr error) []string {
+	if oerr != nil {
+		f, ok := oerr.(*oracle.Failure)
+		if !ok {
+			return []string{oerr.Error()}
+		}
+		switch {
+		case f.Masked() && ours.Masked:
+			return nil
+		case !f.Masked() && ours.Err != nil:
+			return nil
+		}
+		return []string{fmt.Sprintf("oracle failed (%v) but we gave masked=%v err=%v", f, ours.Masked, ours.Err)}
+	}
+	if ours.Err != nil || ours.Result == nil {
+		return []string{fmt.Sprintf("oracle scored %s %s but we failed: masked=%v err=%v", theirs.ID, theirs.Exposure, ours.Masked, ours.Err)}
+	}
+	var diffs []string
+	if got := exposure.Format(ours.Result.Exposure); got != theirs.Exposure {
+		diffs = append(diffs, fmt.Sprintf("overall: ours %s, systemd %s", got, theirs.Exposure))
+	}
+	if ours.AnalyzedAs != theirs.ID {
+		diffs = append(diffs, fmt.Sprintf("analyzed as: ours %s, systemd %s", ours.AnalyzedAs, theirs.ID))
+	}
+	rows := map[string]exposure.Row{}
+	for _, r := range ours.Result.Rows {
+		rows[r.Item.Name] = r
+	}
+	if len(theirs.Rows) != len(rows) {
+		diffs = append(diffs, fmt.Sprintf("rows: ours %d, systemd %d", len(rows), len(theirs.Rows)))
+	}
+	for _, tr := range theirs.Rows {
+		r, ok := rows[tr.Name]
+		if !ok {
+			diffs = append(diffs, "missing row "+tr.Name)
+			continue
+		}
+		exp := ""
+		if !r.NA && r.Badness > 0 {
+			exp = exposure.Format(r.Exposure)
+		}
+		switch {
+		case r.NA != tr.NA:
+			diffs = append(diffs, fmt.Sprintf("%s: n/a ours %v, systemd %v", tr.Name, r.NA, tr.NA))
+		case !r.NA && r.Badness != tr.Badness:
+			diffs = append(diffs, fmt.Sprintf("%s: badness ours %d, systemd %d (%q vs %q)", tr.Name, r.Badness, tr.Badness, r.Description, tr.Description))
+		case exp != tr.Exposure:
+			diffs = append(diffs, fmt.Sprintf("%s: exposure ours %q, systemd %q", tr.Name, exp, tr.Exposure))
+		case strings.Join(strings.Fields(r.Description), " ") != tr.Description:
+			diffs = append(diffs, fmt.Sprintf("%s: description ours %q, systemd %q", tr.Name, r.Description, tr.Description))
+		}
+	}
+	return diffs
+}
+
+type job struct {
+	label, root, unit string
+	detail          string // printed with a mismatch (the generated files)
+}
+
+// runDifferential scores every job with us and with systemd, in parallel,
+// and reports every difference.
+func runDifferential(t *testing.T, a *oracle.Analyzer, jobs []job) (compared int) {
+	t.Helper()
+	sc, err := score.New(a.Version)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type outcome struct {
+		label  string
+		diffs  []string
+		detail string
+	}
+	results := make([]outcome, len(jobs))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 4)
+	for i, j := range jobs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			theirs, oerr := a.Security(context.Background(), j.root, j.unit)
+			us, err := sc.Named(tree.DirFS{Root: j.root}, j.unit)
+			if err != nil {
+				results[i] = outcome{j.label, []string{err.Error()}, j.detail}
+				return
+			}
+			results[i] = outcome{j.label, compare(us[0], theirs, oerr), j.detail}
+		}()
+	}
+	wg.Wait()
+	bad := 0
+	for _, r := range results {
+		if len(r.diffs) > 0 {
+			bad++
+			t.Errorf("%s:\n  %s%s", r.label, strings.Join(r.diffs, "\n  "), r.detail)
+		}
+	}
+	t.Logf("%d units compared with systemd-analyze %d, %d mismatches", len(jobs), a.Version, bad)
+	return len(jobs)
+}
+
+// TestOracleGenerated compares generated combinations of hardening
+// directives, resets, drop-ins, templates and aliases with systemd.
+func TestOracleGenerated(t *testing.T) {
+	a := analyzer(t)
+	base := t.TempDir()
+	var jobs []job
+	seed := uint64(1)
+	if v := os.Getenv("SYSTEMD_HARDEN_GEN_SEED"); v != "" {
+		fmt.Sscan(v, &seed)
+	}
+	for i, c := range generateCases(360, seed) {
+		root := filepath.Join(base, fmt.Sprint(i))
+		c.write(t, root)
+		jobs = append(jobs, job{label: fmt.Sprintf("case %d (%s)", i, c.name), root: root, unit: c.name, detail: c.dump()})
+	}
+	if n := runDifferential(t, a, jobs); n < 300 {
+		t.Fatalf("only %d generated units", n)
+	}
+}
+
+// TestOracleRealPackages compares every service unit of the real Debian
+// packages the test setup downloaded (testdata/realpkgs/fetch.sh).
+func TestOracleRealPackages(t *testing.T) {
+	a := analyzer(t)
+	trees := filepath.Join(cacheDir(), "realpkgs", "trees")
+	ents, err := os.ReadDir(trees)
+	if err != nil || len(ents) == 0 {
+		skipOrFail(t, "no package trees in %s (run testdata/realpkgs/fetch.sh)", trees)
+	}
+	if v, err := os.ReadFile(filepath.Join(cacheDir(), "realpkgs", "versions.txt")); err == nil {
+		t.Logf("package versions:\n%s", v)
+	}
+	var jobs []job
+	pkgs := 0
+	for _, e := range ents {
+		root := filepath.Join(trees, e.Name())
+		l, err := unitload.New(tree.DirFS{Root: root}, a.Version)
+		if err != nil {
+			t.Fatal(err)
+		}
+		names := l.Names("service")
+		if len(names) > 0 {
+			pkgs++
+		}
+		sort.Strings(names)
+		for _, n := range names {
+			jobs = append(jobs, job{label: e.Name() + ": " + n, root: root, unit: n})
+		}
+	}
+	if pkgs < 20 {
+		t.Fatalf("only %d packages with service units in %s", pkgs, trees)
+	}
+	runDifferential(t, a, jobs)
+}
