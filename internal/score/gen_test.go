@@ -61,6 +61,14 @@ var directivePool = []struct {
 	{"DeviceAllow", []string{"/dev/null rw", "char-rtc r", "", "/dev/ttyS0", "block-loop rwm", "/tmp/x rw", "/dev/null bogus"}},
 	{"DevicePolicy", []string{"closed", "strict", "auto"}},
 	{"LoadCredentialEncrypted", []string{"key:/etc/x.cred"}},
+	{"PrivateUsers", []string{"self", "identity"}},
+	{"WorkingDirectory", []string{"~", "/srv", "-~"}},
+	{"RestartForceExitStatus", []string{"1", ""}},
+	{"PAMName", []string{"login"}},
+	{"KillMode", []string{"process", "mixed"}},
+	{"Type", []string{"notify-reload", "notify", "exec", "bogus"}},
+	{"CapabilityBoundingSet", []string{"CAP_CHOWN 'CAP_KILL", "63", "62 CAP_SYS_ADMIN"}},
+	{"PrivateMounts", []string{""}},
 }
 
 // genCase is one generated unit tree.

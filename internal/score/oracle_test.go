@@ -14,6 +14,7 @@ import (
 	"github.com/systemd-harden/systemd-harden/internal/exposure"
 	"github.com/systemd-harden/systemd-harden/internal/oracle"
 	"github.com/systemd-harden/systemd-harden/internal/score"
+	"github.com/systemd-harden/systemd-harden/internal/sdversion"
 	"github.com/systemd-harden/systemd-harden/internal/tree"
 	"github.com/systemd-harden/systemd-harden/internal/unitload"
 )
@@ -40,6 +41,29 @@ func analyzer(t *testing.T) *oracle.Analyzer {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return a
+}
+
+// analyzer257 is systemd 257's systemd-analyze, run from trixie packages
+// by testdata/oracle/systemd-analyze-257.sh, with a unit search path equal
+// to our 257 model (merged /usr: /usr/lib, then /lib).
+func analyzer257(t *testing.T) *oracle.Analyzer {
+	t.Helper()
+	script, err := filepath.Abs("../../testdata/oracle/systemd-analyze-257.sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if os.Getenv("SYSTEMD_HARDEN_ORACLE_257") == "" && !requireOracle() {
+		t.Skip("set SYSTEMD_HARDEN_ORACLE_257=1 (make test does) to run the systemd 257 oracle")
+	}
+	a, err := oracle.New(context.Background(), script, t.TempDir())
+	if err != nil {
+		skipOrFail(t, "systemd 257 oracle unavailable: %v", err)
+	}
+	if a.Version != 257 {
+		t.Fatalf("oracle script gave systemd %d, want 257", a.Version)
+	}
+	a.Env = []string{"SYSTEMD_UNIT_PATH=" + strings.Join(sdversion.SearchPaths(257), ":")}
 	return a
 }
 
@@ -158,8 +182,12 @@ func runDifferential(t *testing.T, a *oracle.Analyzer, jobs []job) (compared int
 
 // TestOracleGenerated compares generated combinations of hardening
 // directives, resets, drop-ins, templates and aliases with systemd.
-func TestOracleGenerated(t *testing.T) {
-	a := analyzer(t)
+func TestOracleGenerated(t *testing.T) { testGenerated(t, analyzer(t)) }
+
+// TestOracleGenerated257 is the same against systemd 257.
+func TestOracleGenerated257(t *testing.T) { testGenerated(t, analyzer257(t)) }
+
+func testGenerated(t *testing.T, a *oracle.Analyzer) {
 	base := t.TempDir()
 	var jobs []job
 	seed := uint64(1)
@@ -178,8 +206,12 @@ func TestOracleGenerated(t *testing.T) {
 
 // TestOracleRealPackages compares every service unit of the real Debian
 // packages the test setup downloaded (testdata/realpkgs/fetch.sh).
-func TestOracleRealPackages(t *testing.T) {
-	a := analyzer(t)
+func TestOracleRealPackages(t *testing.T) { testRealPackages(t, analyzer(t)) }
+
+// TestOracleRealPackages257 is the same against systemd 257.
+func TestOracleRealPackages257(t *testing.T) { testRealPackages(t, analyzer257(t)) }
+
+func testRealPackages(t *testing.T, a *oracle.Analyzer) {
 	trees := filepath.Join(cacheDir(), "realpkgs", "trees")
 	ents, err := os.ReadDir(trees)
 	if err != nil || len(ents) == 0 {

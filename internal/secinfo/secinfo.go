@@ -157,6 +157,10 @@ type state struct {
 	restart             string
 	busName             string
 	encryptedCreds      bool
+	workingDirHome      bool
+	restartForceStatus  bool
+	pamName             bool
+	killMode            string
 }
 
 // Compute applies the files of a service unit and returns its Info and the
@@ -393,6 +397,10 @@ func (s *state) apply(file string, a unitfile.Assignment) error {
 	case "PrivateNetwork":
 		s.boolean(file, a, &i.PrivateNetwork)
 	case "PrivateUsers":
+		if s.in.Version >= 257 && (a.Value == "self" || a.Value == "identity") {
+			i.PrivateUsers = true
+			return nil
+		}
 		s.boolean(file, a, &i.PrivateUsers)
 	case "PrivateMounts":
 		if b, ok := parseBoolean(a.Value); ok {
@@ -440,6 +448,18 @@ func (s *state) apply(file string, a unitfile.Assignment) error {
 		s.bpfPaths(file, a, &s.ingress)
 	case "IPEgressFilterPath":
 		s.bpfPaths(file, a, &s.egress)
+	case "WorkingDirectory":
+		v := strings.TrimPrefix(a.Value, "-")
+		s.workingDirHome = v == "~"
+	case "RestartForceExitStatus":
+		s.restartForceStatus = a.Value != ""
+	case "PAMName":
+		s.pamName = a.Value != ""
+	case "KillMode":
+		switch a.Value {
+		case "control-group", "process", "mixed", "none":
+			s.killMode = a.Value
+		}
 	case "LoadCredentialEncrypted", "SetCredentialEncrypted":
 		s.encryptedCreds = a.Value != ""
 	}
@@ -513,10 +533,16 @@ func (s *state) capabilitySet(v string, dst *uint64, initial uint64) {
 		v = v[1:]
 	}
 	var sum uint64
-	ws, _ := words(v, true) // a syntax error ends the list silently
+	// 252 stops at a syntax error and keeps the words before it; 257
+	// parses with EXTRACT_RELAX, which accepts an unterminated quote.
+	ws, _ := wordsFlags(v, true, s.in.Version >= 257)
+	maxNum := 64
+	if s.in.Version >= 257 {
+		maxNum = 63 // CAP_LIMIT
+	}
 	for _, w := range ws {
-		if n, err := strconv.Atoi(w); err == nil {
-			if n >= 0 && n < 64 {
+		if n, err := strconv.Atoi(w); err == nil && allDigits(w) {
+			if n >= 0 && n < maxNum {
 				sum |= 1 << uint(n)
 			}
 			continue
@@ -953,8 +979,15 @@ func (s *state) verify() error {
 		return &LoadError{Path: path, Msg: "Service has more than one ExecStart= setting, which is only allowed for Type=oneshot services. Refusing."}
 	case s.serviceType == "oneshot" && (s.restart == "always" || s.restart == "on-success"):
 		return &LoadError{Path: path, Msg: "Service has Restart= set to either always or on-success, which isn't allowed for Type=oneshot services. Refusing."}
+	case s.serviceType == "oneshot" && s.restartForceStatus && s.in.Version < 257:
+		return &LoadError{Path: path, Msg: "Service has RestartForceExitStatus= set, which isn't allowed for Type=oneshot services. Refusing."}
 	case s.serviceType == "dbus" && s.busName == "":
 		return &LoadError{Path: path, Msg: "Service is of type D-Bus but no D-Bus service name has been specified. Refusing."}
+	case s.pamName && (s.killMode == "process" || s.killMode == "none"):
+		return &LoadError{Path: path, Msg: "Service has PAM enabled. Kill mode must be set to 'control-group' or 'mixed'. Refusing."}
+	case s.in.Version >= 257 && s.info.DynamicUser && s.workingDirHome:
+		// unit_verify_contexts(), new in 257
+		return &LoadError{Path: path, Msg: "DynamicUser=yes with WorkingDirectory=~ is not supported. Refusing."}
 	}
 	return nil
 }
@@ -1009,7 +1042,11 @@ func (s *state) patch() {
 			s.addDevice("char-rtc", "r")
 		}
 		if s.encryptedCreds {
-			s.addDevice("/dev/tpmrm0", "rw")
+			if s.in.Version >= 257 {
+				s.addDevice("char-tpm", "rw")
+			} else {
+				s.addDevice("/dev/tpmrm0", "rw")
+			}
 		}
 	}
 	for _, d := range s.deviceAllow {

@@ -9,6 +9,12 @@ var errSyntax = errors.New("invalid syntax")
 // word, the rest after the separators that follow it, and whether a word
 // was found. A trailing backslash or an unterminated quote is an error.
 func extractWord(s string, unquote bool) (word, rest string, found bool, err error) {
+	return extractWordFlags(s, unquote, false)
+}
+
+// extractWordFlags adds EXTRACT_RELAX: an unterminated quote or a trailing
+// backslash ends the word instead of failing.
+func extractWordFlags(s string, unquote, relax bool) (word, rest string, found bool, err error) {
 	i := 0
 	for i < len(s) && isSpace(s[i]) {
 		i++
@@ -23,6 +29,9 @@ func extractWord(s string, unquote bool) (word, rest string, found bool, err err
 		switch {
 		case c == '\\':
 			if i+1 >= len(s) {
+				if relax {
+					return string(b), "", true, nil
+				}
 				return "", "", false, errSyntax
 			}
 			b = append(b, s[i+1])
@@ -46,7 +55,7 @@ func extractWord(s string, unquote bool) (word, rest string, found bool, err err
 		}
 		i++
 	}
-	if quote != 0 {
+	if quote != 0 && !relax {
 		return "", "", false, errSyntax
 	}
 	return string(b), "", true, nil
@@ -57,9 +66,13 @@ func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\
 // words splits a value into all its words; err is set on a syntax error
 // and the words before it are returned.
 func words(s string, unquote bool) ([]string, error) {
+	return wordsFlags(s, unquote, false)
+}
+
+func wordsFlags(s string, unquote, relax bool) ([]string, error) {
 	var out []string
 	for {
-		w, rest, ok, err := extractWord(s, unquote)
+		w, rest, ok, err := extractWordFlags(s, unquote, relax)
 		if err != nil {
 			return out, err
 		}
