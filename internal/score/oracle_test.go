@@ -134,7 +134,7 @@ func compare(ours score.Unit, theirs *oracle.Result, oerr error) []string {
 
 type job struct {
 	label, root, unit string
-	detail          string // printed with a mismatch (the generated files)
+	detail            string // printed with a mismatch (the generated files)
 }
 
 // runDifferential scores every job with us and with systemd, in parallel,
