@@ -375,20 +375,14 @@ func (s *Scorer) assess(it *Item, i *secinfo.Info) (uint64, bool, string) {
 
 // inFilter mirrors syscall_names_in_filter(): true (bad) when a system
 // call of the group that exists on this architecture is allowed.
-func (s *Scorer) inFilter(set map[string]bool, allowList bool, group string) (bool, string) {
-	members, _ := s.sc.Group(group)
+func (s *Scorer) inFilter(set syscalls.Set, allowList bool, group string) (bool, string) {
+	members, _ := s.sc.Expanded(group)
 	for _, m := range members {
-		if strings.HasPrefix(m, "@") {
-			if bad, off := s.inFilter(set, allowList, m); bad {
-				return true, off
-			}
+		if !s.sc.IsNative(m) {
 			continue
 		}
-		if s.sc.Resolve(m) != syscalls.Native {
-			continue
-		}
-		if set[m] == allowList {
-			return true, m
+		if (set != nil && set.Has(m)) == allowList {
+			return true, s.sc.Name(m)
 		}
 	}
 	return false, ""
@@ -396,7 +390,7 @@ func (s *Scorer) inFilter(set map[string]bool, allowList bool, group string) (bo
 
 func (s *Scorer) syscallFilter(it *Item, i *secinfo.Info) (uint64, bool, string) {
 	g := it.SyscallGroup
-	if !i.SystemCallFilterAllow && len(i.SystemCallFilter) == 0 {
+	if !i.SystemCallFilterAllow && (i.SystemCallFilter == nil || i.SystemCallFilter.Empty()) {
 		return 10, false, "Service does not filter system calls"
 	}
 	bad, off := s.inFilter(i.SystemCallFilter, i.SystemCallFilterAllow, g)

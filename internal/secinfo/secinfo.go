@@ -90,7 +90,7 @@ type Info struct {
 
 	SystemCallArchitectures []string
 	SystemCallFilterAllow   bool
-	SystemCallFilter        map[string]bool
+	SystemCallFilter        syscalls.Set // nil when no filter is set
 	UMask                   uint32
 
 	IPAddressDenyAll       bool
@@ -142,7 +142,8 @@ type state struct {
 
 	addressFamilies  map[int]bool
 	afAllow          bool
-	syscallFilter    map[string]int // name → errno action (-1: none)
+	syscallFilter    syscalls.Set // nil until the first assignment
+	syscallErrno     syscalls.Set // members carrying an errno action
 	archs            map[string]bool
 	deviceAllow      []deviceAllow
 	ipAllow, ipDeny  []netip.Prefix
@@ -705,7 +706,7 @@ func (s *state) parseErrno(v string) (int, bool) {
 func (s *state) syscallFilterAssign(file string, a unitfile.Assignment) {
 	v := a.Value
 	if v == "" {
-		s.syscallFilter, s.info.SystemCallFilterAllow = nil, false
+		s.syscallFilter, s.syscallErrno, s.info.SystemCallFilterAllow = nil, nil, false
 		return
 	}
 	invert := strings.HasPrefix(v, "~")
@@ -713,7 +714,7 @@ func (s *state) syscallFilterAssign(file string, a unitfile.Assignment) {
 		v = v[1:]
 	}
 	if s.syscallFilter == nil {
-		s.syscallFilter = map[string]int{}
+		s.syscallFilter, s.syscallErrno = s.sc.NewSet(), s.sc.NewSet()
 		if invert {
 			s.info.SystemCallFilterAllow = false
 		} else {
@@ -750,23 +751,32 @@ func (s *state) syscallFilterAssign(file string, a unitfile.Assignment) {
 
 // addSyscalls mirrors seccomp_parse_syscall_filter().
 func (s *state) addSyscalls(name string, num int, invert, allowList bool) {
+	var members []int
 	if strings.HasPrefix(name, "@") {
-		members, ok := s.sc.Group(name)
-		if !ok {
+		var ok bool
+		if members, ok = s.sc.Expanded(name); !ok {
 			return // "Unknown system call group, ignoring"
 		}
-		for _, m := range members {
-			s.addSyscalls(m, num, invert, allowList)
-		}
-		return
-	}
-	if s.sc.Resolve(name) == syscalls.Unknown {
-		return
-	}
-	if !invert == allowList || (invert && allowList && num >= 0) {
-		s.syscallFilter[name] = num
 	} else {
-		delete(s.syscallFilter, name)
+		i, ok := s.sc.Index(name)
+		if !ok {
+			return // "Failed to parse system call, ignoring"
+		}
+		members = []int{i}
+	}
+	put := !invert == allowList || (invert && allowList && num >= 0)
+	for _, i := range members {
+		switch {
+		case !put:
+			s.syscallFilter.Remove(i)
+			s.syscallErrno.Remove(i)
+		case num >= 0:
+			s.syscallFilter.Add(i)
+			s.syscallErrno.Add(i)
+		default:
+			s.syscallFilter.Add(i)
+			s.syscallErrno.Remove(i)
+		}
 	}
 }
 
@@ -1087,12 +1097,13 @@ func (s *state) patch() {
 	}
 	sort.Strings(i.SystemCallArchitectures)
 	if s.syscallFilter != nil {
-		i.SystemCallFilter = map[string]bool{}
-		for name, num := range s.syscallFilter {
-			if i.SystemCallFilterAllow && num >= 0 {
-				continue
+		// The analyzer leaves out allow-list entries that carry an errno:
+		// those calls are refused, not allowed.
+		i.SystemCallFilter = append(syscalls.Set(nil), s.syscallFilter...)
+		if i.SystemCallFilterAllow {
+			for w := range i.SystemCallFilter {
+				i.SystemCallFilter[w] &^= s.syscallErrno[w]
 			}
-			i.SystemCallFilter[name] = true
 		}
 	}
 	var deny4, deny6 bool

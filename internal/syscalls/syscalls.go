@@ -7,6 +7,7 @@ import (
 	"bufio"
 	"embed"
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -19,6 +20,11 @@ var data embed.FS
 type Table struct {
 	groups map[string][]string
 	names  map[string]int // x86_64 number, or -1 for a pseudo syscall (PNR)
+	index  map[string]int // every known name → its bit in a Set
+	byIdx  []string
+	// expanded holds each group's members, groups expanded depth-first
+	// in source order, restricted to names libseccomp knows.
+	expanded map[string][]int
 }
 
 // Unknown means libseccomp does not know the name at all.
@@ -65,8 +71,79 @@ func load() {
 			loadErr = err
 			return
 		}
+		t.index = map[string]int{}
+		for name := range t.names {
+			t.byIdx = append(t.byIdx, name)
+		}
+		sort.Strings(t.byIdx)
+		for i, name := range t.byIdx {
+			t.index[name] = i
+		}
+		t.expanded = map[string][]int{}
+		for g := range t.groups {
+			t.expanded[g] = t.expand(g, nil, map[string]bool{})
+		}
 		tables[v.key] = t
 	}
+}
+
+func (t *Table) expand(g string, out []int, seen map[string]bool) []int {
+	if seen[g] {
+		return out
+	}
+	seen[g] = true
+	for _, m := range t.groups[g] {
+		if strings.HasPrefix(m, "@") {
+			out = t.expand(m, out, seen)
+			continue
+		}
+		if i, ok := t.index[m]; ok {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// Set is a set of system calls of one Table.
+type Set []uint64
+
+// NewSet returns an empty set for t.
+func (t *Table) NewSet() Set { return make(Set, (len(t.byIdx)+63)/64) }
+
+// Has reports whether i is in the set.
+func (s Set) Has(i int) bool { return s[i/64]&(1<<uint(i%64)) != 0 }
+
+// Add and Remove change the set.
+func (s Set) Add(i int)    { s[i/64] |= 1 << uint(i%64) }
+func (s Set) Remove(i int) { s[i/64] &^= 1 << uint(i%64) }
+
+// Empty reports whether the set has no member.
+func (s Set) Empty() bool {
+	for _, w := range s {
+		if w != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// Index returns the Set bit of a known name.
+func (t *Table) Index(name string) (int, bool) {
+	i, ok := t.index[name]
+	return i, ok
+}
+
+// Name returns the name of a Set bit.
+func (t *Table) Name(i int) string { return t.byIdx[i] }
+
+// IsNative reports whether bit i resolves on x86_64.
+func (t *Table) IsNative(i int) bool { return t.names[t.byIdx[i]] >= 0 }
+
+// Expanded returns a group's known members (groups expanded in source
+// order), or false for an unknown group.
+func (t *Table) Expanded(group string) ([]int, bool) {
+	e, ok := t.expanded[group]
+	return e, ok
 }
 
 func eachLine(name string, fn func([]string) error) error {

@@ -9,6 +9,7 @@ import (
 	_ "embed"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 //go:embed caps.txt
@@ -44,11 +45,22 @@ func (t Table) Lookup(name string) (int, bool) {
 	return n, ok
 }
 
-// Capabilities, Families and Errnos are the tables. They are built on each
-// call so no package state is shared; callers keep the result.
-func Capabilities() Table { return parse(capsTxt) }
-func Families() Table     { return parse(familiesTxt) }
-func Errnos() Table       { return parse(errnoTxt) }
+// The tables are parsed once, on first use, and never modified after;
+// callers must not modify them either.
+var (
+	capabilities = sync.OnceValue(func() Table { return parse(capsTxt) })
+	families     = sync.OnceValue(func() Table { return parse(familiesTxt) })
+	errnos       = sync.OnceValue(func() Table { return parse(errnoTxt) })
+)
+
+// Capabilities maps capability names to numbers.
+func Capabilities() Table { return capabilities() }
+
+// Families maps address family names to numbers.
+func Families() Table { return families() }
+
+// Errnos maps errno names to numbers.
+func Errnos() Table { return errnos() }
 
 // Linux address family numbers the security assessment singles out.
 const (

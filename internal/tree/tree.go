@@ -37,7 +37,7 @@ type Entry struct {
 // Implementations never follow symlinks themselves.
 type FS interface {
 	Lstat(p string) (Entry, error)
-	ReadDir(p string) ([]Entry, error) // sorted by name
+	ReadDir(p string) ([]Entry, error) // sorted by name; Size may be -1 (unknown)
 	ReadFile(p string, limit int64) ([]byte, error)
 }
 
@@ -82,11 +82,21 @@ func (d DirFS) ReadDir(p string) ([]Entry, error) {
 	}
 	out := make([]Entry, 0, len(des))
 	for _, de := range des {
-		fi, err := de.Info()
-		if err != nil {
-			continue // vanished while listing
+		// The directory entry's type is enough; only symlinks need a
+		// further call. Sizes are not filled in (Lstat has them).
+		e := Entry{Name: de.Name(), Size: -1}
+		switch t := de.Type(); {
+		case t.IsRegular():
+			e.Type = Regular
+		case t.IsDir():
+			e.Type = Dir
+		case t&fs.ModeSymlink != 0:
+			e.Type = Symlink
+			e.Target, _ = os.Readlink(filepath.Join(h, de.Name()))
+		default:
+			e.Type = Other
 		}
-		out = append(out, entryOf(de.Name(), fi, filepath.Join(h, de.Name())))
+		out = append(out, e)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out, nil
@@ -180,4 +190,94 @@ func splitPath(p string) []string {
 		}
 	}
 	return out
+}
+
+// MemFS is an in-memory tree, for packages read from archives and for tests.
+type MemFS struct {
+	entries map[string]Entry
+	data    map[string][]byte
+	kids    map[string]map[string]bool
+}
+
+// NewMemFS returns an empty tree holding only "/".
+func NewMemFS() *MemFS {
+	m := &MemFS{entries: map[string]Entry{}, data: map[string][]byte{}, kids: map[string]map[string]bool{}}
+	m.entries["/"] = Entry{Name: "/", Type: Dir}
+	return m
+}
+
+func (m *MemFS) add(p string, e Entry) {
+	p = path.Clean("/" + p)
+	for dir := path.Dir(p); ; dir = path.Dir(dir) {
+		if _, ok := m.entries[dir]; !ok {
+			m.entries[dir] = Entry{Name: path.Base(dir), Type: Dir}
+		}
+		if dir == "/" {
+			break
+		}
+	}
+	e.Name = path.Base(p)
+	m.entries[p] = e
+	for c := p; c != "/"; c = path.Dir(c) {
+		d := path.Dir(c)
+		if m.kids[d] == nil {
+			m.kids[d] = map[string]bool{}
+		}
+		m.kids[d][path.Base(c)] = true
+	}
+}
+
+// AddFile adds a regular file (parents are created).
+func (m *MemFS) AddFile(p string, data []byte) {
+	m.add(p, Entry{Type: Regular, Size: int64(len(data))})
+	m.data[path.Clean("/"+p)] = data
+}
+
+// AddDir adds a directory.
+func (m *MemFS) AddDir(p string) { m.add(p, Entry{Type: Dir}) }
+
+// AddSymlink adds a symlink with the given target.
+func (m *MemFS) AddSymlink(p, target string) { m.add(p, Entry{Type: Symlink, Target: target}) }
+
+// AddOther records a device, fifo or socket.
+func (m *MemFS) AddOther(p string) { m.add(p, Entry{Type: Other}) }
+
+func (m *MemFS) Lstat(p string) (Entry, error) {
+	e, ok := m.entries[path.Clean(p)]
+	if !ok {
+		return Entry{}, &fs.PathError{Op: "lstat", Path: p, Err: fs.ErrNotExist}
+	}
+	return e, nil
+}
+
+func (m *MemFS) ReadDir(p string) ([]Entry, error) {
+	p = path.Clean(p)
+	e, ok := m.entries[p]
+	if !ok {
+		return nil, &fs.PathError{Op: "readdir", Path: p, Err: fs.ErrNotExist}
+	}
+	if e.Type != Dir {
+		return nil, &fs.PathError{Op: "readdir", Path: p, Err: errors.New("not a directory")}
+	}
+	var out []Entry
+	for k := range m.kids[p] {
+		out = append(out, m.entries[path.Join(p, k)])
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}
+
+func (m *MemFS) ReadFile(p string, limit int64) ([]byte, error) {
+	p = path.Clean(p)
+	e, ok := m.entries[p]
+	if !ok {
+		return nil, &fs.PathError{Op: "open", Path: p, Err: fs.ErrNotExist}
+	}
+	if e.Type == Dir {
+		return nil, fmt.Errorf("is a directory")
+	}
+	if e.Size > limit {
+		return nil, ErrTooLarge
+	}
+	return m.data[p], nil
 }

@@ -101,7 +101,7 @@ func ServiceOptions() Options { return Options{Sections: serviceSections} }
 // a run of end-of-line characters (\n, \r, NUL) in which no kind repeats and
 // nothing follows a NUL, so "\r\n" and "\n\r" are one terminator.
 func SplitLines(data []byte) []Line {
-	var lines []Line
+	lines := make([]Line, 0, bytes.Count(data, []byte{'\n'})+1)
 	start := 0
 	i := 0
 	for i < len(data) {
@@ -148,7 +148,23 @@ func eolKind(c byte) int {
 	return 0
 }
 
-const whitespace = " \t\n\r"
+func isWhitespace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
+
+// trimLeft and trim strip systemd's WHITESPACE (" \t\n\r").
+func trimLeft(b []byte) []byte {
+	for len(b) > 0 && isWhitespace(b[0]) {
+		b = b[1:]
+	}
+	return b
+}
+
+func trim(b []byte) []byte {
+	b = trimLeft(b)
+	for len(b) > 0 && isWhitespace(b[len(b)-1]) {
+		b = b[:len(b)-1]
+	}
+	return b
+}
 
 var bom = []byte("\xef\xbb\xbf")
 
@@ -187,7 +203,7 @@ func (p *parser) run() error {
 		}
 		// Comments are recognised before anything else, also inside a
 		// continuation, where systemd skips them (systemd.syntax(7)).
-		if t := bytes.TrimLeft(ln.Text, whitespace); len(t) > 0 && (t[0] == '#' || t[0] == ';') {
+		if t := trimLeft(ln.Text); len(t) > 0 && (t[0] == '#' || t[0] == ';') {
 			continue
 		}
 		l := ln.Text
@@ -202,8 +218,15 @@ func (p *parser) run() error {
 			}
 			cur = append(cont, l...)
 		} else {
-			cur = append([]byte(nil), l...)
 			contStart = n
+			if !endsEscaped(l) {
+				// The common case: no continuation, no copy.
+				if err := p.line(n, n, l); err != nil {
+					return err
+				}
+				continue
+			}
+			cur = append([]byte(nil), l...)
 		}
 		if endsEscaped(cur) {
 			cur[len(cur)-1] = ' '
@@ -235,7 +258,7 @@ func endsEscaped(s []byte) bool {
 }
 
 func (p *parser) line(start, end int, raw []byte) error {
-	l := bytes.Trim(raw, whitespace)
+	l := trim(raw)
 	if len(l) == 0 {
 		return nil
 	}
@@ -277,8 +300,8 @@ func (p *parser) line(start, end int, raw []byte) error {
 	}
 	p.f.Assignments = append(p.f.Assignments, Assignment{
 		Section: p.section,
-		Key:     string(bytes.Trim(l[:eq], whitespace)),
-		Value:   string(bytes.Trim(l[eq+1:], whitespace)),
+		Key:     string(trim(l[:eq])),
+		Value:   string(trim(l[eq+1:])),
 		Line:    start,
 		EndLine: end,
 	})

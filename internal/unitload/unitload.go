@@ -22,7 +22,10 @@ type Loader struct {
 	fs      tree.FS
 	version int
 	search  []string
+	real    map[string]string // search dir → its resolved path (when it exists)
 	ids     map[string]string // name → unit name (alias) or absolute path
+	where   map[string]string // name → path of its entry in the first unit dir that has it
+	regular map[string]string // path of a regular file seen in a listing → its resolved path
 	order   []string          // names in discovery order
 	dirs    map[string]bool   // "<dir>/<name>.d" directories present
 }
@@ -36,8 +39,14 @@ func New(t tree.FS, version int) (*Loader, error) {
 // a unit file given without a root: only its own directory is searched,
 // as systemd-analyze does with SYSTEMD_UNIT_PATH set to it).
 func NewWithPaths(t tree.FS, version int, search []string) (*Loader, error) {
-	l := &Loader{fs: t, version: version, search: search,
-		ids: map[string]string{}, dirs: map[string]bool{}}
+	l := &Loader{fs: t, version: version, search: search, real: map[string]string{},
+		ids: map[string]string{}, where: map[string]string{}, regular: map[string]string{},
+		dirs: map[string]bool{}}
+	for _, dir := range l.search {
+		if rd, e, err := tree.Resolve(t, dir); err == nil && e.Type == tree.Dir {
+			l.real[dir] = rd
+		}
+	}
 	for _, dir := range l.search {
 		ents, err := l.readSearchDir(dir)
 		if err != nil {
@@ -63,7 +72,11 @@ func NewWithPaths(t tree.FS, version int, search []string) (*Loader, error) {
 			if _, seen := l.ids[e.Name]; seen {
 				continue // a higher-priority directory already has this name
 			}
+			l.where[e.Name] = full
 			dst := full
+			if e.Type == tree.Regular {
+				l.regular[full] = path.Join(l.real[dir], e.Name)
+			}
 			if e.Type == tree.Symlink {
 				var ok bool
 				if dst, ok = l.resolveSymlink(dir, e); !ok {
@@ -80,8 +93,8 @@ func NewWithPaths(t tree.FS, version int, search []string) (*Loader, error) {
 // readSearchDir lists a unit directory, following a symlinked directory
 // chroot-style; a missing directory is empty.
 func (l *Loader) readSearchDir(dir string) ([]tree.Entry, error) {
-	real, e, err := tree.Resolve(l.fs, dir)
-	if err != nil || e.Type != tree.Dir {
+	real, ok := l.real[dir]
+	if !ok {
 		return nil, nil
 	}
 	ents, err := l.fs.ReadDir(real)
@@ -113,8 +126,8 @@ func (l *Loader) resolveSymlink(dir string, e tree.Entry) (string, bool) {
 	if err == nil {
 		base := path.Base(tgt)
 		for _, d := range l.search {
-			rd, _, err := tree.Resolve(l.fs, d)
-			if err != nil {
+			rd, ok := l.real[d]
+			if !ok {
 				continue
 			}
 			if (rd == tdir || d == path.Dir(tgt)) && unitname.Valid(base) && base != e.Name {
@@ -164,6 +177,9 @@ func (l *Loader) Names(typ string) []string {
 // Path returns the path of the entry for name in the highest-priority unit
 // directory that has it (the alias symlink itself for aliases).
 func (l *Loader) Path(name string) string {
+	if p, ok := l.where[name]; ok {
+		return p
+	}
 	for _, d := range l.search {
 		p := path.Join(d, name)
 		if _, err := l.fs.Lstat(p); err == nil {
@@ -232,17 +248,13 @@ func (l *Loader) Load(name string) (*Unit, error) {
 			u.AliasOf = fragName
 		}
 	}
-	e, err := l.fs.Lstat(frag)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", frag, err)
-	}
-	if e.Type == tree.Regular && e.Size == 0 {
-		u.Masked = true // systemd treats an empty unit file as masked
-		return u, nil
-	}
 	f, err := l.parse(frag)
 	if err != nil {
 		return nil, err
+	}
+	if len(f.Lines) == 0 {
+		u.Masked = true // systemd treats an empty unit file as masked
+		return u, nil
 	}
 	u.Files = append(u.Files, f)
 	for _, dp := range l.dropins(u.ID, frag) {
@@ -268,6 +280,9 @@ func (l *Loader) Load(name string) (*Unit, error) {
 }
 
 func (l *Loader) parse(p string) (*unitfile.File, error) {
+	if real, ok := l.regular[p]; ok {
+		return l.read(p, real)
+	}
 	real, e, err := tree.Resolve(l.fs, p)
 	if real == devNull {
 		return &unitfile.File{Path: p}, nil
@@ -278,6 +293,11 @@ func (l *Loader) parse(p string) (*unitfile.File, error) {
 	if e.Type == tree.Dir {
 		return nil, &unitfile.Error{Path: p, Msg: "is a directory"}
 	}
+	return l.read(p, real)
+}
+
+// read parses the file at real (already resolved), reporting it as p.
+func (l *Loader) read(p, real string) (*unitfile.File, error) {
 	data, err := l.fs.ReadFile(real, unitfile.MaxFile)
 	if err != nil {
 		if errors.Is(err, tree.ErrTooLarge) {
@@ -320,8 +340,12 @@ func (l *Loader) names(id, frag string) []string {
 func (l *Loader) dropins(id, frag string) []string {
 	var dirs []string
 	add := func(name string) {
+		names := unitname.DropinNames(name)
 		for _, d := range l.search {
-			for _, n := range unitname.DropinNames(name) {
+			if _, ok := l.real[d]; !ok {
+				continue
+			}
+			for _, n := range names {
 				dir := path.Join(d, n+".d")
 				if l.dirs[dir] {
 					dirs = append(dirs, dir)
@@ -359,6 +383,9 @@ func (l *Loader) dropins(id, frag string) []string {
 			}
 			if _, ok := chosen[e.Name]; !ok {
 				chosen[e.Name] = path.Join(dir, e.Name)
+				if e.Type == tree.Regular {
+					l.regular[chosen[e.Name]] = path.Join(real, e.Name)
+				}
 			}
 		}
 	}
