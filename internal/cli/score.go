@@ -185,11 +185,22 @@ func (e *env) scoreTarget(sc *score.Scorer, root, target string) ([]score.Unit, 
 		return nil, fail(ExitInput, "%s: %v", target, unwrapPathErr(err))
 	}
 	if fi.IsDir() {
+		if unitname.Valid(filepath.Base(target)) {
+			return nil, fail(ExitInput, "%s: is a directory, not a unit file", target)
+		}
 		us, err := sc.Tree(tree.DirFS{Root: target})
 		if err != nil {
 			return nil, fail(ExitInput, "%s: %v", target, err)
 		}
 		return us, nil
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fail(ExitInput, "%s: not a regular file", target)
+	}
+	if f, err := os.Open(target); err != nil {
+		return nil, fail(ExitInput, "%s: %v", target, unwrapPathErr(err))
+	} else {
+		f.Close()
 	}
 	name := filepath.Base(target)
 	if !unitname.Valid(name) {

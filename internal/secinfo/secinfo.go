@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/systemd-harden/systemd-harden/internal/directives"
 	"github.com/systemd-harden/systemd-harden/internal/syscalls"
 	"github.com/systemd-harden/systemd-harden/internal/sysnames"
 	"github.com/systemd-harden/systemd-harden/internal/unitfile"
@@ -257,6 +258,10 @@ func (s *state) enum(file string, a unitfile.Assignment, dst *string, withBool b
 }
 
 func (s *state) apply(file string, a unitfile.Assignment) error {
+	if !directives.Known(s.in.Version, a.Section, a.Key) {
+		s.warn(file, a, "Unknown key '%s' in section [%s], ignoring.", a.Key, a.Section)
+		return nil
+	}
 	switch a.Section {
 	case "Unit":
 		switch a.Key {

@@ -103,6 +103,17 @@ func (d DirFS) ReadDir(p string) ([]Entry, error) {
 }
 
 func (d DirFS) ReadFile(p string, limit int64) ([]byte, error) {
+	// Check the type first: opening a FIFO for reading would block.
+	st, err := os.Stat(d.host(p))
+	if err != nil {
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		if st.IsDir() {
+			return nil, fmt.Errorf("is a directory")
+		}
+		return nil, fmt.Errorf("not a regular file")
+	}
 	f, err := os.Open(d.host(p))
 	if err != nil {
 		return nil, err

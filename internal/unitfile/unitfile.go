@@ -91,11 +91,22 @@ type Options struct {
 	Sections []string
 }
 
-// ServiceSections are the sections of a .service unit.
-var serviceSections = []string{"Unit", "Service", "Install"}
-
 // ServiceOptions returns the options for .service units and their drop-ins.
-func ServiceOptions() Options { return Options{Sections: serviceSections} }
+func ServiceOptions() Options { return OptionsFor("service") }
+
+// OptionsFor returns the options for units of a type ("socket", …): the
+// [Unit] and [Install] sections plus the type's own.
+func OptionsFor(unitType string) Options {
+	own := map[string]string{
+		"service": "Service", "socket": "Socket", "timer": "Timer", "mount": "Mount",
+		"automount": "Automount", "swap": "Swap", "path": "Path", "slice": "Slice", "scope": "Scope",
+	}[unitType]
+	s := []string{"Unit", "Install"}
+	if own != "" {
+		s = append(s, own)
+	}
+	return Options{Sections: s}
+}
 
 // SplitLines splits data the way systemd's read_line() does: a line ends at
 // a run of end-of-line characters (\n, \r, NUL) in which no kind repeats and

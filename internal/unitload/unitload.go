@@ -198,6 +198,7 @@ type Unit struct {
 	Masked    bool
 	Files     []*unitfile.File // fragment first, then drop-ins
 	Warnings  []unitfile.Diag
+	opts      unitfile.Options
 }
 
 // NotFoundError reports a unit that does not exist in the root.
@@ -212,7 +213,7 @@ func (l *Loader) Load(name string) (*Unit, error) {
 	if !ok {
 		return nil, fmt.Errorf("%s: invalid unit name", name)
 	}
-	u := &Unit{Requested: name, ID: name}
+	u := &Unit{Requested: name, ID: name, opts: unitfile.OptionsFor(p.Type)}
 	if p.Template {
 		u.ID = unitname.WithInstance(name, sdversion.TemplateInstance(l.version))
 	}
@@ -248,7 +249,7 @@ func (l *Loader) Load(name string) (*Unit, error) {
 			u.AliasOf = fragName
 		}
 	}
-	f, err := l.parse(frag)
+	f, err := l.parse(frag, u.opts)
 	if err != nil {
 		return nil, err
 	}
@@ -258,7 +259,7 @@ func (l *Loader) Load(name string) (*Unit, error) {
 	}
 	u.Files = append(u.Files, f)
 	for _, dp := range l.dropins(u.ID, frag) {
-		df, err := l.parse(dp)
+		df, err := l.parse(dp, u.opts)
 		if err != nil {
 			// systemd ignores a drop-in's parse error: what was read before
 			// the bad line applies, the rest of that drop-in does not.
@@ -279,9 +280,9 @@ func (l *Loader) Load(name string) (*Unit, error) {
 	return u, nil
 }
 
-func (l *Loader) parse(p string) (*unitfile.File, error) {
+func (l *Loader) parse(p string, opts unitfile.Options) (*unitfile.File, error) {
 	if real, ok := l.regular[p]; ok {
-		return l.read(p, real)
+		return l.read(p, real, opts)
 	}
 	real, e, err := tree.Resolve(l.fs, p)
 	if real == devNull {
@@ -293,11 +294,11 @@ func (l *Loader) parse(p string) (*unitfile.File, error) {
 	if e.Type == tree.Dir {
 		return nil, &unitfile.Error{Path: p, Msg: "is a directory"}
 	}
-	return l.read(p, real)
+	return l.read(p, real, opts)
 }
 
 // read parses the file at real (already resolved), reporting it as p.
-func (l *Loader) read(p, real string) (*unitfile.File, error) {
+func (l *Loader) read(p, real string, opts unitfile.Options) (*unitfile.File, error) {
 	data, err := l.fs.ReadFile(real, unitfile.MaxFile)
 	if err != nil {
 		if errors.Is(err, tree.ErrTooLarge) {
@@ -305,7 +306,7 @@ func (l *Loader) read(p, real string) (*unitfile.File, error) {
 		}
 		return nil, &unitfile.Error{Path: p, Msg: err.Error()}
 	}
-	return unitfile.Parse(p, data, unitfile.ServiceOptions())
+	return unitfile.Parse(p, data, opts)
 }
 
 // names returns the unit's id and every alias name pointing at the same
