@@ -51,7 +51,9 @@ deps:
 # fetch downloads (once; cached in $(SYSTEMD_HARDEN_CACHE)) the real Debian
 # packages and the systemd 257 oracle the tests compare against.
 fetch: deps
+	@echo "real Debian packages used by the tests (name version file):"
 	testdata/realpkgs/fetch.sh "$(SYSTEMD_HARDEN_CACHE)/realpkgs" >/dev/null
+	@sed 's/^/  /' "$(SYSTEMD_HARDEN_CACHE)/realpkgs/versions.txt"
 	testdata/oracle/systemd-analyze-257.sh --version | head -1
 
 test: fetch vet

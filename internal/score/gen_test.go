@@ -182,9 +182,22 @@ func generateCases(n int, seed uint64) []genCase {
 			dropin(fmt.Sprintf("%s/service.d/20-type.conf", pick(r, dirs)))
 		}
 		if r.IntN(12) == 0 {
-			// an alias symlink: assess the unit under its alias name
+			// an alias symlink: assess the unit under its alias name; the
+			// alias's own drop-ins apply too
 			c.files["lib/systemd/system/alias"+file+"@symlink"] = file
+			if r.IntN(2) == 0 {
+				dropin(fmt.Sprintf("%s/alias%s.d/70-alias.conf", pick(r, dirs), file))
+			}
 			c.name = "alias" + file
+		}
+		switch r.IntN(40) {
+		case 0: // masked by an empty file of higher priority
+			c.files["run/systemd/system/"+file] = ""
+		case 1: // masked by a /dev/null symlink
+			c.files["run/systemd/system/"+file+"@symlink"] = "/dev/null"
+		case 2: // a drop-in masked by /dev/null at higher priority
+			dropin(fmt.Sprintf("lib/systemd/system/%s.d/80-masked.conf", file))
+			c.files[fmt.Sprintf("etc/systemd/system/%s.d/80-masked.conf@symlink", file)] = "/dev/null"
 		}
 		cases = append(cases, c)
 	}
