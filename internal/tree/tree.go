@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 )
 
 // Type is the kind of a tree entry.
@@ -103,18 +104,9 @@ func (d DirFS) ReadDir(p string) ([]Entry, error) {
 }
 
 func (d DirFS) ReadFile(p string, limit int64) ([]byte, error) {
-	// Check the type first: opening a FIFO for reading would block.
-	st, err := os.Stat(d.host(p))
-	if err != nil {
-		return nil, err
-	}
-	if !st.Mode().IsRegular() {
-		if st.IsDir() {
-			return nil, fmt.Errorf("is a directory")
-		}
-		return nil, fmt.Errorf("not a regular file")
-	}
-	f, err := os.Open(d.host(p))
+	// O_NONBLOCK: opening a FIFO must not wait for a writer; the type is
+	// checked on the open file.
+	f, err := os.OpenFile(d.host(p), os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -123,8 +115,11 @@ func (d DirFS) ReadFile(p string, limit int64) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if fi.IsDir() {
-		return nil, fmt.Errorf("is a directory")
+	if !fi.Mode().IsRegular() {
+		if fi.IsDir() {
+			return nil, fmt.Errorf("is a directory")
+		}
+		return nil, fmt.Errorf("not a regular file")
 	}
 	if fi.Size() > limit {
 		return nil, ErrTooLarge
@@ -291,4 +286,29 @@ func (m *MemFS) ReadFile(p string, limit int64) ([]byte, error) {
 		return nil, ErrTooLarge
 	}
 	return m.data[p], nil
+}
+
+// Cached wraps an FS and remembers Lstat results, for a reader that
+// resolves many paths with common prefixes in a tree that does not change
+// meanwhile (one scan of a package).
+type Cached struct {
+	FS
+	lstat map[string]cachedEntry
+}
+
+type cachedEntry struct {
+	e   Entry
+	err error
+}
+
+// NewCached returns a caching view of t.
+func NewCached(t FS) *Cached { return &Cached{FS: t, lstat: map[string]cachedEntry{}} }
+
+func (c *Cached) Lstat(p string) (Entry, error) {
+	if ce, ok := c.lstat[p]; ok {
+		return ce.e, ce.err
+	}
+	e, err := c.FS.Lstat(p)
+	c.lstat[p] = cachedEntry{e, err}
+	return e, err
 }

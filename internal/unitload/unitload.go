@@ -39,6 +39,7 @@ func New(t tree.FS, version int) (*Loader, error) {
 // a unit file given without a root: only its own directory is searched,
 // as systemd-analyze does with SYSTEMD_UNIT_PATH set to it).
 func NewWithPaths(t tree.FS, version int, search []string) (*Loader, error) {
+	t = tree.NewCached(t)
 	l := &Loader{fs: t, version: version, search: search, real: map[string]string{},
 		ids: map[string]string{}, where: map[string]string{}, regular: map[string]string{},
 		dirs: map[string]bool{}}
