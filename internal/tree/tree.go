@@ -312,3 +312,12 @@ func (c *Cached) Lstat(p string) (Entry, error) {
 	c.lstat[p] = cachedEntry{e, err}
 	return e, err
 }
+
+// AddFileMeta records a regular file whose contents are not kept.
+func (m *MemFS) AddFileMeta(p string, size int64) { m.add(p, Entry{Type: Regular, Size: size}) }
+
+// HasData reports whether the contents of the file at p are kept.
+func (m *MemFS) HasData(p string) bool {
+	_, ok := m.data[path.Clean(p)]
+	return ok
+}
