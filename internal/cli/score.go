@@ -11,11 +11,16 @@ import (
 	"path"
 	"path/filepath"
 	"sort"
+	"strings"
+	"sync"
 
 	ucli "github.com/urfave/cli/v3"
 
+	"github.com/systemd-harden/systemd-harden/internal/decompress"
 	"github.com/systemd-harden/systemd-harden/internal/exposure"
+	"github.com/systemd-harden/systemd-harden/internal/pkgmodel"
 	"github.com/systemd-harden/systemd-harden/internal/score"
+	"github.com/systemd-harden/systemd-harden/internal/source"
 	"github.com/systemd-harden/systemd-harden/internal/tree"
 	"github.com/systemd-harden/systemd-harden/internal/unitfile"
 	"github.com/systemd-harden/systemd-harden/internal/unitname"
@@ -26,12 +31,14 @@ func (e *env) scoreCommand() *ucli.Command {
 		Name:      "score",
 		Usage:     "print the exposure score of each service unit, as systemd-analyze security does",
 		ArgsUsage: "TARGET...",
-		Description: "TARGET is a directory (a root: every unit under its unit directories) or a unit file\n" +
-			"(with --root, a path inside that root).",
+		Description: "TARGET is a directory (a root: every unit under its unit directories), a .deb or .rpm\n" +
+			"package, or a unit file (with --root, a path inside that root).",
 		Flags: []ucli.Flag{
 			&ucli.StringFlag{Name: "format", Value: "text", Usage: "output format: text or json (JSON lines)"},
 			&ucli.IntFlag{Name: "systemd-version", Usage: "systemd version to model (default: the installed one, else 252)"},
 			&ucli.StringFlag{Name: "root", Usage: "root directory that unit file TARGETs are inside of"},
+			&ucli.IntFlag{Name: "jobs", Aliases: []string{"j"}, Value: 1, Usage: "score up to N targets in parallel (output stays in input order)"},
+			&ucli.StringFlag{Name: "xz", Usage: "how to decompress xz: auto (xz -T0 when on PATH), go or exec (default $" + decompress.EnvMethod + ", else auto)"},
 		},
 		Action: e.score,
 	}
@@ -73,8 +80,11 @@ func strp(s string) *string {
 	return &s
 }
 
-func lineFor(u score.Unit, version int) ScoreLine {
+func lineFor(pkg *pkgmodel.Package, u score.Unit, version int) ScoreLine {
 	l := ScoreLine{Unit: u.Unit, Path: strp(u.Path), AliasOf: strp(u.AliasOf), Masked: u.Masked, SystemdVersion: version}
+	if pkg != nil {
+		l.Package, l.Version = strp(pkg.Name), strp(pkg.Version)
+	}
 	if u.Masked {
 		return l
 	}
@@ -99,6 +109,13 @@ func lineFor(u score.Unit, version int) ScoreLine {
 	return l
 }
 
+// scored is one target's outcome.
+type scored struct {
+	pkg   *pkgmodel.Package // nil for a plain directory or unit file
+	units []score.Unit
+	err   error
+}
+
 func (e *env) score(ctx context.Context, cmd *ucli.Command) error {
 	format := cmd.String("format")
 	if format != "text" && format != "json" {
@@ -108,6 +125,14 @@ func (e *env) score(ctx context.Context, cmd *ucli.Command) error {
 	if len(targets) == 0 {
 		return fail(ExitInput, "score: no TARGET given")
 	}
+	jobs := int(cmd.Int("jobs"))
+	if jobs < 1 {
+		return fail(ExitInput, "--jobs must be at least 1")
+	}
+	xzm, err := decompress.ParseMethod(cmd.String("xz"))
+	if err != nil {
+		return fail(ExitInput, "--xz: %v", err)
+	}
 	version, err := targetVersion(ctx, int(cmd.Int("systemd-version")))
 	if err != nil {
 		return err
@@ -116,43 +141,60 @@ func (e *env) score(ctx context.Context, cmd *ucli.Command) error {
 	if err != nil {
 		return fail(ExitInput, "%v", err)
 	}
+	opt := source.Options{XZ: xzm}
 	root := cmd.String("root")
-	// Resolve every target before printing anything, so a bad target
-	// fails the run without partial output.
-	var units []score.Unit
-	for _, t := range targets {
-		us, err := e.scoreTarget(sc, root, t)
-		if err != nil {
-			return err
+	// Every target is read before anything is printed, so a bad target
+	// fails the run without partial output; results keep input order.
+	results := make([]scored, len(targets))
+	sem := make(chan struct{}, jobs)
+	var wg sync.WaitGroup
+	for i, t := range targets {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			results[i] = e.scoreTarget(ctx, sc, root, t, opt)
+		}()
+	}
+	wg.Wait()
+	var bad []string
+	for _, r := range results {
+		if r.err != nil {
+			bad = append(bad, r.err.Error())
 		}
-		units = append(units, us...)
+	}
+	if len(bad) > 0 {
+		return fail(ExitInput, "%s", strings.Join(bad, "\nsystemd-harden: "))
 	}
 	status := ExitOK
 	enc := json.NewEncoder(e.stdout)
 	first := true
-	for _, u := range units {
-		for _, w := range u.Warnings {
-			fmt.Fprintln(e.stderr, "warning: "+w.String())
-		}
-		if u.Err != nil {
-			fmt.Fprintf(e.stderr, "systemd-harden: %s: %v\n", u.Unit, u.Err)
-			status = ExitFindings
-			continue
-		}
-		if format == "json" {
-			if u.Type != "service" {
+	for _, r := range results {
+		for _, u := range r.units {
+			for _, w := range u.Warnings {
+				fmt.Fprintln(e.stderr, "warning: "+w.String())
+			}
+			if u.Err != nil {
+				fmt.Fprintf(e.stderr, "systemd-harden: %s%s: %v\n", pkgPrefix(r.pkg), u.Unit, u.Err)
+				status = ExitFindings
 				continue
 			}
-			if err := enc.Encode(lineFor(u, version)); err != nil {
-				return fail(ExitInput, "writing output: %v", err)
+			if format == "json" {
+				if u.Type != "service" {
+					continue
+				}
+				if err := enc.Encode(lineFor(r.pkg, u, version)); err != nil {
+					return fail(ExitInput, "writing output: %v", err)
+				}
+				continue
 			}
-			continue
+			if !first {
+				fmt.Fprintln(e.stdout)
+			}
+			first = false
+			printText(e.stdout, r.pkg, u)
 		}
-		if !first {
-			fmt.Fprintln(e.stdout)
-		}
-		first = false
-		printText(e.stdout, u)
 	}
 	if status != ExitOK {
 		return &exitError{code: status}
@@ -160,65 +202,80 @@ func (e *env) score(ctx context.Context, cmd *ucli.Command) error {
 	return nil
 }
 
-// scoreTarget scores one TARGET: a root directory, or a unit file.
-func (e *env) scoreTarget(sc *score.Scorer, root, target string) ([]score.Unit, error) {
+func pkgPrefix(p *pkgmodel.Package) string {
+	if p == nil || p.Name == "" {
+		return ""
+	}
+	return p.Name + ": "
+}
+
+// scoreTarget scores one TARGET: a root directory, a package, or a unit file.
+func (e *env) scoreTarget(ctx context.Context, sc *score.Scorer, root, target string, opt source.Options) scored {
 	if root != "" {
 		fi, err := os.Stat(root)
 		if err != nil || !fi.IsDir() {
-			return nil, fail(ExitInput, "%s: --root is not a directory", root)
+			return scored{err: fmt.Errorf("%s: --root is not a directory", root)}
 		}
 		name := path.Base(filepath.ToSlash(target))
 		if !unitname.Valid(name) {
-			return nil, fail(ExitInput, "%s: not a unit name", target)
+			return scored{err: fmt.Errorf("%s: not a unit name", target)}
 		}
 		us, err := sc.Named(tree.DirFS{Root: root}, name)
 		if err != nil {
-			return nil, fail(ExitInput, "%s: %v", root, err)
+			return scored{err: fmt.Errorf("%s: %v", root, err)}
 		}
 		if us[0].Err != nil {
-			return nil, fail(ExitInput, "%v", describe(target, us[0].Err))
+			return scored{err: errors.New(describe(target, us[0].Err))}
 		}
-		return us, nil
+		return scored{units: us}
 	}
-	fi, err := os.Stat(target)
+	kind, err := source.Kind(target)
 	if err != nil {
-		return nil, fail(ExitInput, "%s: %v", target, unwrapPathErr(err))
+		return scored{err: err}
 	}
-	if fi.IsDir() {
+	switch kind {
+	case pkgmodel.Dir:
 		if unitname.Valid(filepath.Base(target)) {
-			return nil, fail(ExitInput, "%s: is a directory, not a unit file", target)
+			return scored{err: fmt.Errorf("%s: is a directory, not a unit file", target)}
 		}
-		us, err := sc.Tree(tree.DirFS{Root: target})
+		fallthrough
+	case pkgmodel.Deb, pkgmodel.RPM:
+		p, err := source.Open(ctx, target, opt)
 		if err != nil {
-			return nil, fail(ExitInput, "%s: %v", target, err)
+			return scored{err: err}
 		}
-		return us, nil
+		us, err := sc.Tree(p.Tree)
+		if err != nil {
+			return scored{err: fmt.Errorf("%s: %v", target, err)}
+		}
+		if p.Format == pkgmodel.Dir {
+			p = nil
+		}
+		return scored{pkg: p, units: us}
 	}
-	if !fi.Mode().IsRegular() {
-		return nil, fail(ExitInput, "%s: not a regular file", target)
-	}
+	// A unit file.
 	if f, err := os.Open(target); err != nil {
-		return nil, fail(ExitInput, "%s: %v", target, unwrapPathErr(err))
+		return scored{err: fmt.Errorf("%s: %v", target, unwrapPathErr(err))}
 	} else {
 		f.Close()
 	}
 	name := filepath.Base(target)
 	if !unitname.Valid(name) {
-		return nil, fail(ExitInput, "%s: not a unit file (the name must be a unit name such as foo.service)", target)
+		return scored{err: fmt.Errorf("%s: not a unit file (the name must be a unit name such as foo.service)", target)}
 	}
 	abs, err := filepath.Abs(target)
 	if err != nil {
-		return nil, fail(ExitInput, "%s: %v", target, err)
+		return scored{err: fmt.Errorf("%s: %v", target, err)}
 	}
 	u, err := sc.File(tree.DirFS{Root: filepath.Dir(abs)}, name)
 	if err != nil {
-		return nil, fail(ExitInput, "%s: %v", target, err)
+		return scored{err: fmt.Errorf("%s: %v", target, err)}
 	}
 	if u.Err != nil {
-		return nil, fail(ExitInput, "%v", describe(target, u.Err))
+		return scored{err: errors.New(describe(target, u.Err))}
 	}
 	u.Path = abs
-	return []score.Unit{u}, nil
+	return scored{units: []score.Unit{u}}
 }
 
 // describe names the file first: errors from the loader already carry a
@@ -251,7 +308,7 @@ func unwrapPathErr(err error) error {
 }
 
 // printText prints a table in the style of systemd-analyze security.
-func printText(w io.Writer, u score.Unit) {
+func printText(w io.Writer, pkg *pkgmodel.Package, u score.Unit) {
 	switch {
 	case u.Masked:
 		fmt.Fprintf(w, "%s: masked (%s)\n", u.Unit, u.Path)
@@ -289,6 +346,9 @@ func printText(w io.Writer, u score.Unit) {
 	name := u.AnalyzedAs
 	if u.AliasOf != "" {
 		name = fmt.Sprintf("%s (alias %s)", u.AnalyzedAs, u.Unit)
+	}
+	if pkg != nil && pkg.Name != "" {
+		name = fmt.Sprintf("%s (%s %s)", name, pkg.Name, pkg.Version)
 	}
 	fmt.Fprintf(w, "\n→ Overall exposure level for %s: %s %s\n", name, exposure.Format(u.Result.Exposure), u.Result.Level())
 }

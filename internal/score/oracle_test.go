@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/systemd-harden/systemd-harden/internal/debread"
+	"github.com/systemd-harden/systemd-harden/internal/decompress"
 	"github.com/systemd-harden/systemd-harden/internal/exposure"
 	"github.com/systemd-harden/systemd-harden/internal/oracle"
 	"github.com/systemd-harden/systemd-harden/internal/score"
@@ -241,4 +243,70 @@ func testRealPackages(t *testing.T, a *oracle.Analyzer) {
 		t.Fatalf("only %d packages with service units in %s", pkgs, trees)
 	}
 	runDifferential(t, a, jobs)
+}
+
+// TestOracleRealDebs reads every real package as a .deb (both xz
+// decoders) and checks that each service unit scores as systemd scores the
+// extracted tree: score pkg.deb == score <tree> == systemd-analyze.
+func TestOracleRealDebs(t *testing.T) {
+	a := analyzer(t)
+	versions, err := os.ReadFile(filepath.Join(cacheDir(), "realpkgs", "versions.txt"))
+	if err != nil {
+		skipOrFail(t, "no package cache (run testdata/realpkgs/fetch.sh): %v", err)
+	}
+	sc, err := score.New(a.Version)
+	if err != nil {
+		t.Fatal(err)
+	}
+	trees := filepath.Join(cacheDir(), "realpkgs", "trees")
+	pkgs, units := 0, 0
+	for _, line := range strings.Split(strings.TrimSpace(string(versions)), "\n") {
+		f := strings.Fields(line)
+		if len(f) != 3 {
+			continue
+		}
+		name, deb := f[0], f[2]
+		root := filepath.Join(trees, name)
+		for _, m := range []decompress.Method{decompress.Exec, decompress.Go} {
+			p, err := debread.Read(context.Background(), deb, debread.Options{XZ: m})
+			if err != nil {
+				t.Fatalf("%s: %v", deb, err)
+			}
+			if p.Name != name {
+				t.Errorf("%s: package name %q, want %q", deb, p.Name, name)
+			}
+			fromDeb, err := sc.Tree(p.Tree)
+			if err != nil {
+				t.Fatal(err)
+			}
+			fromTree, err := sc.Tree(tree.DirFS{Root: root})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(fromDeb) != len(fromTree) {
+				t.Errorf("%s (%s): %d units from the .deb, %d from the tree", name, m, len(fromDeb), len(fromTree))
+				continue
+			}
+			for i, u := range fromDeb {
+				if u.Type != "service" {
+					continue
+				}
+				theirs, oerr := a.Security(context.Background(), root, u.Unit)
+				if diffs := compare(u, theirs, oerr); len(diffs) > 0 {
+					t.Errorf("%s: %s from the .deb (%s):\n  %s", name, u.Unit, m, strings.Join(diffs, "\n  "))
+				}
+				if d := compare(fromTree[i], theirs, oerr); len(d) > 0 || fromTree[i].Unit != u.Unit {
+					t.Errorf("%s: %s from the tree differs", name, u.Unit)
+				}
+				if m == decompress.Exec {
+					units++
+				}
+			}
+		}
+		pkgs++
+	}
+	if pkgs < 20 {
+		t.Fatalf("only %d packages", pkgs)
+	}
+	t.Logf("%d service units of %d .deb packages score as systemd-analyze scores their trees", units, pkgs)
 }
