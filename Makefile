@@ -70,6 +70,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./internal/unitfile/
 	$(GO) test -run '^$$' -fuzz '^FuzzAgainstGoSystemd$$' -fuzztime $(FUZZTIME) ./internal/unitfile/
 	$(GO) test -run '^$$' -fuzz '^FuzzScore$$' -fuzztime $(FUZZTIME) ./internal/score/
+	$(GO) test -run '^$$' -fuzz '^FuzzRead$$' -fuzztime $(FUZZTIME) ./internal/debread/
 
 install: build
 	install -D -m 0755 bin/systemd-harden $(DESTDIR)$(BINDIR)/systemd-harden
