@@ -63,8 +63,18 @@ vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || { gofmt -l .; echo 'gofmt needed'; exit 1; }
 	$(GO) vet ./...
 
+# bench prints, each measured in the same run as its baseline:
+#  - scoring throughput (units/s, from disk and in memory) and the ratio to
+#    systemd-analyze security --offline batched over the same units;
+#  - score on ten real .debs (two large) vs dpkg-deb --fsys-tarfile | tar -t;
+#  - --jobs 2 over the 63 test packages vs the serial run;
+#  - score vs lintian on three packages.
 bench: fetch
+	@command -v lintian >/dev/null 2>&1 || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends lintian; }
+	testdata/bench/fetch.sh >/dev/null
 	$(GO) test -run '^$$' -bench 'BenchmarkScore' -benchtime 20x ./internal/score/
+	$(GO) test -run '^$$' -bench 'BenchmarkDebs|BenchmarkJobs' -benchtime 3x ./internal/cli/
+	$(GO) test -run '^$$' -bench 'BenchmarkLintian' -benchtime 1x ./internal/cli/
 
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./internal/unitfile/
