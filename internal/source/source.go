@@ -8,6 +8,8 @@ import (
 	"errors"
 	"io/fs"
 	"os"
+	"path"
+	"path/filepath"
 
 	"github.com/systemd-harden/systemd-harden/internal/debread"
 	"github.com/systemd-harden/systemd-harden/internal/decompress"
@@ -82,7 +84,46 @@ func Open(ctx context.Context, path string, opt Options) (*pkgmodel.Package, err
 
 // Dir returns a staging directory as a package. Its files are read from
 // disk on demand; owners and maintainer scripts are unknown here (they
-// come from the packaging metadata, never from the staging tree).
+// come from the packaging metadata, never from the staging tree), so
+// Entries is empty until WalkEntries fills it.
 func Dir(path string) *pkgmodel.Package {
 	return &pkgmodel.Package{Format: pkgmodel.Dir, Source: path, Control: map[string]string{}, Tree: tree.DirFS{Root: path}}
+}
+
+// WalkEntries lists every entry of a staging directory into p.Entries, in
+// lexical order, with modes and link targets from disk and owners unknown.
+func WalkEntries(p *pkgmodel.Package) error {
+	if p.Format != pkgmodel.Dir {
+		return nil
+	}
+	root := p.Source
+	p.Entries = nil
+	return filepath.WalkDir(root, func(full string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return &pkgmodel.Error{Package: root, Member: full, Msg: "cannot read", Err: unwrap(err)}
+		}
+		rel, _ := filepath.Rel(root, full)
+		e := pkgmodel.Entry{Path: path.Clean("/" + filepath.ToSlash(rel)), UID: -1, GID: -1}
+		if e.Path == "/" {
+			return nil
+		}
+		fi, err := d.Info()
+		if err != nil {
+			return &pkgmodel.Error{Package: root, Member: e.Path, Msg: "cannot stat", Err: unwrap(err)}
+		}
+		e.Mode, e.Size = fi.Mode(), fi.Size()
+		switch {
+		case fi.Mode().IsRegular():
+			e.Type, e.Kept = tree.Regular, pkgmodel.Interesting(e.Path)
+		case fi.IsDir():
+			e.Type, e.Size = tree.Dir, 0
+		case fi.Mode()&fs.ModeSymlink != 0:
+			e.Type, e.Size = tree.Symlink, 0
+			e.Link, _ = os.Readlink(full)
+		default:
+			e.Type = tree.Other
+		}
+		p.Entries = append(p.Entries, e)
+		return nil
+	})
 }
