@@ -12,22 +12,23 @@ import (
 // produces for a daemon, with every kind of file the reader has to
 // classify. For pkg "foo" it ships:
 //
-//	/etc/default/foo                              conffile
-//	/etc/init.d/foo                     0755      conffile, LSB init script
-//	/lib/systemd/system/foo.service               Alias=foo-alias.service
-//	/lib/systemd/system/foo@.service              template
-//	/lib/systemd/system/foo-alias.service  -> foo.service   (alias symlink)
-//	/lib/systemd/system/foo-legacy.service -> /dev/null     (mask symlink)
-//	/lib/systemd/system/foo.service.d/override.conf         (drop-in)
-//	/usr/bin/foo-helper                 04755     setuid
-//	/usr/lib/sysusers.d/foo.conf                  creates user foo
-//	/usr/sbin/food                      0755      the daemon
+//	/etc/default/foo                                        conffile
+//	/etc/init.d/foo                                  0755   conffile, LSB init script
+//	/lib/systemd/system/foo-alias.service  -> foo.service   alias symlink (Alias= in foo.service)
+//	/lib/systemd/system/foo-legacy.service -> /dev/null     mask symlink
+//	/lib/systemd/system/foo.service                         User=foo, EnvironmentFile=-/etc/default/foo
+//	/lib/systemd/system/foo.service.d/override.conf         drop-in
+//	/lib/systemd/system/foo@.service                        template
+//	/usr/bin/foo-helper                              04755  setuid
+//	/usr/lib/sysusers.d/foo.conf                            creates user foo
+//	/usr/sbin/food                                   0755   the daemon
 //	/usr/share/doc/foo/copyright
 //
-// with all parent directories ("./", "./etc/", …) listed first, control
-// files control, conffiles, md5sums (without the conffiles, as
-// dh_md5sums writes it) and a postinst that calls adduser. Compressions
-// are dpkg-deb's default (xz); change the fields of the result for others.
+// in dpkg-deb's order (sorted by name, each directory before its contents,
+// starting with "./"), all owned by root, with the control files control,
+// conffiles (both /etc files), md5sums (without the conffiles, as
+// dh_md5sums writes it) and a postinst that calls adduser. Compression is
+// dpkg-deb's default (xz); set the result's fields for others.
 func RealisticDeb(pkg, version string) Deb {
 	unitDir := "./lib/systemd/system/"
 	files := []Entry{

@@ -60,6 +60,8 @@ const (
 	tagObsoleteName    = 1090
 	tagVerifyProg      = 1091
 	tagTriggerProg     = 1092
+	tagFileDevices     = 1095
+	tagFileInodes      = 1096
 	tagSourcePackage   = 1106
 	tagProvideFlags    = 1112
 	tagProvideVersion  = 1113
@@ -300,7 +302,8 @@ type hfile struct {
 	group string
 	flags int64
 	link  string
-	seen  bool // met in the payload
+	node  [2]int64 // device and inode, for hard links; {-1, i} when unknown
+	seen  bool     // met in the payload
 }
 
 func (f *hfile) ghost() bool { return f.flags&fileGhost != 0 }
@@ -420,7 +423,9 @@ func (rd *reader) files(h *rpm.Header) ([]*hfile, error) {
 	} else if len(flags) != n {
 		return nil, rd.fail("header", "FILEFLAGS has %d entries for %d files", len(flags), n)
 	}
+	devs, inos := h.GetTag(tagFileDevices).Int64Slice(), h.GetTag(tagFileInodes).Int64Slice()
 	out := make([]*hfile, n)
+	seen := make(map[string]bool, n)
 	for i, name := range names {
 		if !strings.HasPrefix(name, "/") {
 			return nil, rd.fail("header", "file name %q is not absolute", name)
@@ -429,13 +434,21 @@ func (rd *reader) files(h *rpm.Header) ([]*hfile, error) {
 		if err != nil {
 			return nil, rd.fail("header", "%s: %v", name, err)
 		}
+		if seen[p] {
+			return nil, rd.fail("header", "%s is listed twice", name)
+		}
+		seen[p] = true
 		if sizes[i] < 0 {
 			return nil, rd.fail("header", "%s: negative size", name)
 		}
 		if _, ok := typeOf(modes[i]); !ok {
 			return nil, rd.fail("header", "%s: unknown file type in mode %#o", name, modes[i])
 		}
-		out[i] = &hfile{path: p, mode: modes[i], size: sizes[i], owner: owners[i], group: groups[i], flags: flags[i], link: links[i]}
+		out[i] = &hfile{path: p, mode: modes[i], size: sizes[i], owner: owners[i], group: groups[i], flags: flags[i], link: links[i],
+			node: [2]int64{-1, int64(i)}}
+		if len(devs) == n && len(inos) == n {
+			out[i].node = [2]int64{devs[i], inos[i]}
+		}
 	}
 	return out, nil
 }
