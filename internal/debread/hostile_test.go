@@ -63,7 +63,12 @@ func TestHostile(t *testing.T) {
 			{Name: "./lib/systemd/system/big.service", Body: []byte("x"), Size: 5 << 20}}},
 			`data.tar.xz: ./lib/systemd/system/big.service: 5242880 bytes, over the 4194304 byte limit for a file the analysis reads`},
 		{"corrupt compressed data", debtest.Deb{Control: evilControl, Data: []debtest.Entry{{Name: "./x", Body: unit}},
-			CorruptData: func(b []byte) []byte { c := append([]byte(nil), b...); c[len(c)/2] ^= 0xff; c[len(c)/2+1] ^= 0xff; return c }},
+			CorruptData: func(b []byte) []byte {
+				c := append([]byte(nil), b...)
+				c[len(c)/2] ^= 0xff
+				c[len(c)/2+1] ^= 0xff
+				return c
+			}},
 			`data.tar.xz: corrupt or truncated: xz: `},
 		{"truncated package", debtest.Deb{Control: evilControl, Data: []debtest.Entry{{Name: "./x", Body: unit}},
 			Mangle: func(b []byte) []byte { return b[:len(b)-40] }},
