@@ -321,3 +321,96 @@ func (m *MemFS) HasData(p string) bool {
 	_, ok := m.data[path.Clean(p)]
 	return ok
 }
+
+// Overlay is a tree with extra regular files laid over a base (for
+// predicting the effect of a drop-in before writing it) and base files
+// hidden (our own earlier drop-ins, when a plan is recomputed).
+type Overlay struct {
+	Base  FS
+	Files map[string][]byte   // clean absolute path → contents
+	Hide  func(p string) bool // nil hides nothing
+	dirs  map[string]map[string]bool
+}
+
+// NewOverlay lays files over base.
+func NewOverlay(base FS, files map[string][]byte, hide func(string) bool) *Overlay {
+	o := &Overlay{Base: base, Files: files, Hide: hide, dirs: map[string]map[string]bool{}}
+	for p := range files {
+		for c := path.Clean(p); c != "/"; c = path.Dir(c) {
+			d := path.Dir(c)
+			if o.dirs[d] == nil {
+				o.dirs[d] = map[string]bool{}
+			}
+			o.dirs[d][path.Base(c)] = true
+		}
+	}
+	return o
+}
+
+func (o *Overlay) hidden(p string) bool {
+	_, over := o.Files[p]
+	return !over && o.Hide != nil && o.Hide(p)
+}
+
+func (o *Overlay) Lstat(p string) (Entry, error) {
+	p = path.Clean(p)
+	if data, ok := o.Files[p]; ok {
+		return Entry{Name: path.Base(p), Type: Regular, Size: int64(len(data))}, nil
+	}
+	if o.hidden(p) {
+		return Entry{}, &fs.PathError{Op: "lstat", Path: p, Err: fs.ErrNotExist}
+	}
+	e, err := o.Base.Lstat(p)
+	if err != nil && o.dirs[p] != nil {
+		return Entry{Name: path.Base(p), Type: Dir}, nil
+	}
+	return e, err
+}
+
+func (o *Overlay) ReadDir(p string) ([]Entry, error) {
+	p = path.Clean(p)
+	base, err := o.Base.ReadDir(p)
+	if err != nil && o.dirs[p] == nil {
+		return nil, err
+	}
+	seen := map[string]bool{}
+	var out []Entry
+	for _, e := range base {
+		full := path.Join(p, e.Name)
+		if o.hidden(full) {
+			continue
+		}
+		if _, over := o.Files[full]; over {
+			continue
+		}
+		seen[e.Name] = true
+		out = append(out, e)
+	}
+	for name := range o.dirs[p] {
+		if seen[name] {
+			continue
+		}
+		full := path.Join(p, name)
+		if data, ok := o.Files[full]; ok {
+			out = append(out, Entry{Name: name, Type: Regular, Size: int64(len(data))})
+		} else {
+			out = append(out, Entry{Name: name, Type: Dir})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}
+
+func (o *Overlay) ReadFile(p string, limit int64) ([]byte, error) {
+	p = path.Clean(p)
+	if data, ok := o.Files[p]; ok {
+		if int64(len(data)) > limit {
+			return nil, ErrTooLarge
+		}
+		return data, nil
+	}
+	if o.hidden(p) {
+		return nil, &fs.PathError{Op: "open", Path: p, Err: fs.ErrNotExist}
+	}
+	return o.Base.ReadFile(p, limit)
+}
