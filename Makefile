@@ -20,9 +20,10 @@ export SYSTEMD_HARDEN_CACHE ?= /var/cache/systemd-harden-test
 FUZZTIME  ?= 200000x
 
 # Debian packages the tests need: the 252 oracle (systemd-analyze), dpkg-deb,
-# apt-get download, flock, xz.
-TEST_DEBS := systemd dpkg-dev apt util-linux xz-utils ca-certificates
-TEST_CMDS := systemd-analyze dpkg-deb apt-get flock xz
+# apt-get download, flock, xz, rpmbuild (Debian's rpm) for the RPM reader's
+# fixtures, zstd and bzip2 for compressed test packages.
+TEST_DEBS := systemd dpkg-dev apt util-linux xz-utils ca-certificates rpm rpm2cpio cpio zstd bzip2
+TEST_CMDS := systemd-analyze dpkg-deb apt-get flock xz rpmbuild rpm2cpio cpio zstd bzip2
 
 .PHONY: all build demo test deps fetch bench fuzz install clean vet
 

@@ -157,6 +157,9 @@ func Open(ctx context.Context, r io.Reader, f Format, m Method, budget *Budget) 
 	case Gzip:
 		z, err := gzip.NewReader(r)
 		if err != nil {
+			if strings.HasPrefix(err.Error(), "gzip: ") {
+				return nil, err // already says what it is
+			}
 			return nil, fmt.Errorf("gzip: %w", err)
 		}
 		rc = z
@@ -256,7 +259,10 @@ func (p *xzProc) Read(b []byte) (int, error) {
 
 func (p *xzProc) failure(err error) error {
 	msg := strings.TrimSpace(p.stderr.String())
-	msg = strings.TrimPrefix(msg, "xz: (stdin): ")
+	// xz prefixes its messages with its own path and "(stdin): ".
+	if i := strings.Index(msg, "(stdin): "); i >= 0 {
+		msg = msg[i+len("(stdin): "):]
+	}
 	if msg == "" {
 		msg = err.Error()
 	}

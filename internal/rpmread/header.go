@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"path"
 	"strings"
 
 	"github.com/cavaliergopher/rpm"
@@ -450,6 +451,23 @@ func (rd *reader) files(h *rpm.Header) ([]*hfile, error) {
 			out[i].node = [2]int64{devs[i], inos[i]}
 		}
 	}
+	// The payload's order is not to be trusted (rpm itself defers hard
+	// links to the end), so the rule "nothing below a symlink of the same
+	// package" is checked on the whole list here; pkgmodel.Builder checks
+	// it again in payload order.
+	symlinks := map[string]bool{}
+	for _, f := range out {
+		if t, _ := typeOf(f.mode); t == tree.Symlink && !f.ghost() {
+			symlinks[f.path] = true
+		}
+	}
+	for _, f := range out {
+		for d := path.Dir(f.path); d != "/"; d = path.Dir(d) {
+			if symlinks[d] && !f.ghost() {
+				return nil, rd.fail("header", "%s goes through the symlink %s shipped in the same package", f.path, d)
+			}
+		}
+	}
 	return out, nil
 }
 
@@ -596,6 +614,7 @@ func deps(h *rpm.Header, nameTag, flagsTag, versionTag int) string {
 	flags := h.GetTag(flagsTag).Int64Slice()
 	vers := h.GetTag(versionTag).StringSlice()
 	var out []string
+	seen := map[string]bool{}
 	for i, n := range names {
 		if strings.HasPrefix(n, "rpmlib(") {
 			continue // rpm's own feature markers, not package relations
@@ -603,7 +622,11 @@ func deps(h *rpm.Header, nameTag, flagsTag, versionTag int) string {
 		if i < len(vers) && i < len(flags) && vers[i] != "" {
 			n += " " + senseOp(flags[i]) + " " + vers[i]
 		}
-		out = append(out, n)
+		// Requires(pre), Requires(post)… of one name repeat it.
+		if !seen[n] {
+			seen[n] = true
+			out = append(out, n)
+		}
 	}
 	return strings.Join(out, ", ")
 }

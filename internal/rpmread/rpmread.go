@@ -8,6 +8,13 @@
 // only supplies contents, and every member must match a header file.
 // Only the contents of the files the analysis reads are kept
 // (pkgmodel.Interesting).
+//
+// Limits: digests and signatures are not verified (the reader only
+// refuses what it cannot read safely); %ghost files, absent from the
+// payload, are not entries; members of a hard-link set are recorded when
+// the set's data arrives; rpm's stripped cpio format (07070X: every v6
+// package, and v4 packages with files over 4 GiB) and lzma payloads are
+// refused.
 package rpmread
 
 import (
@@ -19,6 +26,8 @@ import (
 	"io/fs"
 	"os"
 	"strconv"
+	"strings"
+	"unicode"
 
 	"github.com/systemd-harden/systemd-harden/internal/decompress"
 	"github.com/systemd-harden/systemd-harden/internal/pkgmodel"
@@ -82,7 +91,7 @@ type reader struct {
 }
 
 func (rd *reader) fail(member, format string, args ...any) error {
-	return &pkgmodel.Error{Package: rd.name, Member: member, Msg: fmt.Sprintf(format, args...)}
+	return &pkgmodel.Error{Package: rd.name, Member: oneLine(member), Msg: oneLine(fmt.Sprintf(format, args...))}
 }
 
 func (rd *reader) wrap(member, msg string, err error) error {
@@ -90,8 +99,33 @@ func (rd *reader) wrap(member, msg string, err error) error {
 	if errors.As(err, &pe) {
 		return err
 	}
-	return &pkgmodel.Error{Package: rd.name, Member: member, Msg: msg, Err: err}
+	return &pkgmodel.Error{Package: rd.name, Member: oneLine(member), Msg: oneLine(msg), Err: lineErr{err}}
 }
+
+// oneLine escapes control characters: names in a hostile package, or a
+// decoder's stderr, must not break the one-line error (Contracts: exit
+// status 2).
+func oneLine(s string) string {
+	if !strings.ContainsFunc(s, unicode.IsControl) {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			q := strconv.QuoteRune(r)
+			b.WriteString(q[1 : len(q)-1])
+		} else {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// lineErr prints an error on one line and still unwraps to it.
+type lineErr struct{ err error }
+
+func (e lineErr) Error() string { return oneLine(e.err.Error()) }
+func (e lineErr) Unwrap() error { return e.err }
 
 func (rd *reader) run(r io.Reader) error {
 	br := bufio.NewReaderSize(r, 64<<10)

@@ -17,6 +17,7 @@ import (
 	"github.com/systemd-harden/systemd-harden/internal/oracle"
 	"github.com/systemd-harden/systemd-harden/internal/score"
 	"github.com/systemd-harden/systemd-harden/internal/sdversion"
+	"github.com/systemd-harden/systemd-harden/internal/source"
 	"github.com/systemd-harden/systemd-harden/internal/tree"
 	"github.com/systemd-harden/systemd-harden/internal/unitload"
 )
@@ -309,4 +310,63 @@ func TestOracleRealDebs(t *testing.T) {
 		t.Fatalf("only %d packages", pkgs)
 	}
 	t.Logf("%d service units of %d .deb packages score as systemd-analyze scores their trees", units, pkgs)
+}
+
+// TestOracleRPM builds RPMs from testdata/rpm with rpmbuild in gzip, xz
+// and zstd payloads and checks that `score x.rpm` equals systemd-analyze
+// on the same unit files (extracted with rpm2cpio | cpio).
+func TestOracleRPM(t *testing.T) {
+	a := analyzer(t)
+	for _, tool := range []string{"rpmbuild", "rpm2cpio", "cpio"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			skipOrFail(t, "%s not installed", tool)
+		}
+	}
+	spec, _ := filepath.Abs("../../testdata/rpm/foo.spec")
+	sc, err := score.New(a.Version)
+	if err != nil {
+		t.Fatal(err)
+	}
+	units := 0
+	for _, define := range []string{"w9.gzdio", "w6.xzdio", "w19.zstdio"} {
+		top := t.TempDir()
+		cmd := exec.Command("rpmbuild", "-bb", "--nodeps", "--define", "_topdir "+top,
+			"--define", "_sourcedir "+filepath.Join(filepath.Dir(spec), "foo"), "--define", "_tmppath "+top,
+			"--define", "_binary_payload "+define, spec)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("rpmbuild %s: %v\n%s", define, err, out)
+		}
+		rpms, _ := filepath.Glob(filepath.Join(top, "RPMS", "*", "*.rpm"))
+		if len(rpms) != 1 {
+			t.Fatalf("built %v", rpms)
+		}
+		p, err := source.Open(context.Background(), rpms[0], source.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tree := t.TempDir()
+		x := exec.Command("sh", "-c", `rpm2cpio "$1" | cpio -idm --quiet`, "sh", rpms[0])
+		x.Dir = tree
+		if out, err := x.CombinedOutput(); err != nil {
+			t.Fatalf("rpm2cpio: %v\n%s", err, out)
+		}
+		us, err := sc.Tree(p.Tree)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, u := range us {
+			if u.Type != "service" {
+				continue
+			}
+			theirs, oerr := a.Security(context.Background(), tree, u.Unit)
+			if diffs := compare(u, theirs, oerr); len(diffs) > 0 {
+				t.Errorf("%s (%s): %s:\n  %s", filepath.Base(rpms[0]), define, u.Unit, strings.Join(diffs, "\n  "))
+			}
+			units++
+		}
+	}
+	if units < 6 {
+		t.Fatalf("only %d units compared", units)
+	}
+	t.Logf("%d service units of RPMs in three payload formats score as systemd-analyze scores them", units)
 }
