@@ -116,6 +116,7 @@ var keptDirs = append([]string{
 	"/usr/share/dbus-1/system.d", "/etc/dbus-1/system.d",
 	"/usr/share/dbus-1/system-services",
 	"/usr/lib/systemd/user", "/lib/systemd/user",
+	"/etc/logrotate.d",
 }, unitDirs...)
 
 // MaxKept is the largest file whose contents a reader keeps; a kept file
