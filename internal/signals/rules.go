@@ -27,6 +27,7 @@ var rules = []rule{
 	{"setuid-helper-nnp", "setuid-helper, and the service's processes lack CAP_SYS_ADMIN (User= or DynamicUser= without ambient CAP_SYS_ADMIN, or root with CAP_SYS_ADMIN already out of its bounding set): systemd then implies NoNewPrivileges= for every seccomp-based directive (LockPersonality=, PrivateDevices=, RestrictRealtime=, SystemCallArchitectures=, SystemCallFilter=, …; notes/systemd-analyze.md §6), which breaks the setuid helper. Evidence: setuid-helper's and the User=/DynamicUser= assignment.", setuidHelperNNP},
 	{"setuid-helper-root", "setuid-helper, and the service's processes hold CAP_SYS_ADMIN (root, or ambient CAP_SYS_ADMIN): seccomp-based directives leave setuid working, but a CapabilityBoundingSet= without CAP_SYS_ADMIN would imply NoNewPrivileges= too. Evidence: setuid-helper's.", setuidHelperRoot},
 	{"jit-runtime", "The service runs a JIT compiler, which needs writable and executable memory (MemoryDenyWriteExecute=) and system calls outside @system-service: the package is or depends on (Depends/Pre-Depends; RPM Requires) a JIT runtime or library (default-jre*, openjdk-*, java*-runtime*, *-jre-headless, nodejs, libnode*, libluajit*, luajit, libpcre2-8-0 and libpcre3 (PCRE JIT), mono-runtime*, libmono-*, erlang-*, libmozjs*, libv8*, pypy*, libwasmtime*, and the RPM names and sonames of these), or an Exec*= line runs java, jsvc, node, nodejs, mono, erl, beam.smp, luajit or pypy.", jitRuntime},
+	{"chroot-user", "The service chroot()s itself, which @system-service does not allow (chroot() is in @mount and @privileged): privilege-separated daemons such as OpenSSH, mail, IMAP/POP3 and FTP servers. The package Provides ssh-server, mail-transport-agent, imap-server, pop3-server or ftp-server, or an Exec*= line runs sshd, vsftpd, proftpd, dovecot or named/chroot with a -t directory.", chrootUser},
 	{"device-user", "The service uses hardware devices, which PrivateDevices= hides: the unit sets DeviceAllow= (DevicePolicy= alone, closed or strict, already allows only the pseudo devices PrivateDevices= keeps and is no signal), TTYPath=, or StandardInput=/StandardOutput=/StandardError=tty*; the package ships udev rules (/lib/udev/rules.d, /usr/lib/udev/rules.d, /etc/udev/rules.d); or an Exec*= line, or an EnvironmentFile= the package ships, names /dev/tty*, /dev/serial, /dev/input, /dev/video*, /dev/snd or /dev/bus/usb.", deviceUser},
 	{"home-writer", "The service writes into home directories, which ProtectHome=read-only and yes forbid: the package Provides mail-transport-agent, mail-delivery-agent, imap-server, pop3-server or ftp-server (mail delivery and file servers write users' mailboxes and files), is or depends on procmail, maildrop, samba or nfs-kernel-server, or the unit's ReadWritePaths= name /home or /root.", homeWriter},
 	{"home-reader", "The service reads home directories (~/.ssh, ~/public_html, ~/.forward), which ProtectHome=yes hides but read-only keeps: the package Provides ssh-server, httpd or httpd-cgi, or an Exec*= line runs sshd.", homeReader},
@@ -179,8 +180,11 @@ func deviceUser(c *ctx) []finding.Evidence {
 			out = append(out, a.evidence())
 		}
 	}
+	// udev rules are package-wide: they show that the package's service
+	// uses hardware only when the package has a single service (a package
+	// of many units, like systemd itself, ships rules for one of them).
 	for _, e := range c.pkg.Entries {
-		if e.Type != tree.Regular && e.Type != tree.Symlink {
+		if (e.Type != tree.Regular && e.Type != tree.Symlink) || !c.singleService() {
 			continue
 		}
 		for _, d := range []string{"/lib/udev/rules.d/", "/usr/lib/udev/rules.d/", "/etc/udev/rules.d/"} {
@@ -221,6 +225,11 @@ func homeWriter(c *ctx) []finding.Evidence {
 		}
 	}
 	return out
+}
+
+func chrootUser(c *ctx) []finding.Evidence {
+	out := c.provides("ssh-server", "mail-transport-agent", "imap-server", "pop3-server", "ftp-server")
+	return append(out, c.execRuns(nil, progs("sshd", "vsftpd", "proftpd", "dovecot", "chroot")...)...)
 }
 
 func homeReader(c *ctx) []finding.Evidence {
@@ -286,7 +295,12 @@ func sharedTmp(c *ctx) []finding.Evidence {
 			}
 		}
 	}
+	// tmpfiles.d entries are package-wide too: they count for a package
+	// with a single service.
 	for _, t := range c.tmpfiles {
+		if !c.singleService() {
+			break
+		}
 		if under(t.path, "/tmp") && t.path != "/tmp" || under(t.path, "/var/tmp") && t.path != "/var/tmp" {
 			out = append(out, t.evidence())
 		}
@@ -555,4 +569,16 @@ func lsMode(m os.FileMode) string {
 	set(6, os.ModeSetgid, 's', 'S')
 	set(9, os.ModeSticky, 't', 'T')
 	return string(b)
+}
+
+// singleService reports whether the package ships only one service unit
+// (the one being hardened), so that package-wide files speak for it.
+func (c *ctx) singleService() bool {
+	n := 0
+	for _, u := range c.in.Units {
+		if strings.HasSuffix(u.Requested, ".service") && u.AliasOf == "" {
+			n++
+		}
+	}
+	return n <= 1
 }

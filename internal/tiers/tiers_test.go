@@ -29,7 +29,7 @@ func TestEmbeddedTiers(t *testing.T) {
 	if keys["ProtectKernelTunables"] == nil || keys["ProtectKernelTunables"].Tier != "baseline" {
 		t.Error("baseline directive missing from strict")
 	}
-	if d := keys["SystemCallFilter"]; len(d.Values(false)) != 2 || d.Values(true)[0] != "@system-service chroot" {
+	if d := keys["SystemCallFilter"]; len(d.Values(false)) != 2 || d.Values(true)[0] != "@system-service" {
 		t.Errorf("SystemCallFilter values %q / %q", d.Values(false), d.Values(true))
 	}
 	if d := keys["CapabilityBoundingSet"]; d.Values(false) == nil || len(d.Values(false)) != 0 {
