@@ -264,6 +264,18 @@ func (p *Planner) unit(fsys tree.FS, u *unitload.Unit, check bool) Unit {
 	keys := map[string]bool{}
 	for _, d := range p.tier.Directives {
 		added, skipped, fs := p.directive(st, d, lines, keys)
+		if len(added) > 0 {
+			// Never weaken: a directive that would grade any item worse than
+			// the unit as shipped (e.g. ProtectClock= adding a char-rtc
+			// device rule to a unit that already has an empty device ACL) is
+			// left out.
+			if ev, worse := p.weakens(st, append(append([]string(nil), lines...), added...)); worse {
+				added = nil
+				skipped = append(skipped, Skipped{Directive: d.Key, Signal: "would-weaken", Evidence: ev})
+				fs = append(fs, p.finding(u.Requested, "tier-directive-skipped", finding.Info,
+					fmt.Sprintf("%s: would-weaken (%s)", d.Key, ev.Text), u.Path, 0))
+			}
+		}
 		lines = append(lines, added...)
 		for _, a := range added {
 			k, v, _ := strings.Cut(a, "=")
@@ -410,6 +422,22 @@ func firstFired(r signals.Result, names []string) *signals.Signal {
 		}
 	}
 	return nil
+}
+
+// weakens reports whether the unit with lines grades some item worse
+// than as shipped.
+func (p *Planner) weakens(st *unitState, lines []string) (finding.Evidence, bool) {
+	with, err := p.score(st, lines)
+	if err != nil {
+		return finding.Evidence{}, false
+	}
+	before := rowBadness(st.before)
+	for _, row := range with.Rows {
+		if b, ok := before[row.Item.JSONField]; ok && !row.NA && row.Badness > b {
+			return finding.Evidence{Path: st.u.Path, Text: fmt.Sprintf("%s would go from %d to %d of %d", row.Item.JSONField, b, row.Badness, row.Item.Range)}, true
+		}
+	}
+	return finding.Evidence{}, false
 }
 
 // satisfied reports whether the unit already grades every item the

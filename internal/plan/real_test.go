@@ -1,0 +1,68 @@
+package plan_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"sort"
+	"testing"
+
+	"github.com/systemd-harden/systemd-harden/internal/debread"
+	"github.com/systemd-harden/systemd-harden/internal/exposure"
+	"github.com/systemd-harden/systemd-harden/internal/plan"
+	"github.com/systemd-harden/systemd-harden/internal/tiers"
+)
+
+func cacheDir() string {
+	if d := os.Getenv("SYSTEMD_HARDEN_CACHE"); d != "" {
+		return d
+	}
+	return "/var/cache/systemd-harden-test"
+}
+
+func median(xs []uint64) float64 {
+	s := append([]uint64(nil), xs...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	if len(s)%2 == 1 {
+		return float64(s[len(s)/2]) / 10
+	}
+	return float64(s[len(s)/2-1]+s[len(s)/2]) / 20
+}
+
+func TestRealSummary(t *testing.T) {
+	debs, _ := filepath.Glob(filepath.Join(cacheDir(), "realpkgs", "debs", "*.deb"))
+	if len(debs) == 0 {
+		t.Skip("no packages")
+	}
+	set, err := tiers.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tier := range []string{"baseline", "strict"} {
+		var before, after []uint64
+		for _, d := range debs {
+			p, err := debread.Read(context.Background(), d, debread.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			pl, err := plan.New(p, set, plan.Options{Tier: tier, Version: 252, ToolVersion: "test"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			us, err := pl.Plan(false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, u := range us {
+				if u.Status == "refused" {
+					t.Errorf("%s: %s refused: %v", p.Name, u.Unit, u.Findings)
+					continue
+				}
+				before = append(before, u.Before)
+				after = append(after, u.After)
+			}
+		}
+		t.Logf("%s: %d units, median before %.1f after %.1f", tier, len(before), median(before), median(after))
+		_ = exposure.Format
+	}
+}
