@@ -525,6 +525,9 @@ func (p *Planner) paths(st *unitState, keys map[string]bool) []string {
 	var out []string
 	seen := map[string]bool{}
 	for _, w := range st.sig.Writable {
+		if w.Existing {
+			continue // the unit already grants it
+		}
 		l := w.Directive + "=" + w.Value
 		if seen[l] {
 			continue
