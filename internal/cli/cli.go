@@ -57,6 +57,10 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		ExitErrHandler:        func(context.Context, *ucli.Command, error) {},
 		Commands: []*ucli.Command{
 			e.scoreCommand(),
+			e.applyCommand(),
+			e.checkCommand(),
+			e.tiersCommand(),
+			e.explainCommand(),
 		},
 	}
 	err := app.Run(ctx, args)

@@ -93,3 +93,21 @@ func unwrap(err error) error {
 	}
 	return err
 }
+
+// CheckConfined refuses a root whose unit directories (or their parents)
+// are symlinks leading outside it: the loader would read them
+// chroot-style, but a writer must not be pointed out of the root.
+func CheckConfined(root string, dirs []string) error {
+	r, err := os.OpenRoot(root)
+	if err != nil {
+		return fmt.Errorf("opening %s: %w", root, err)
+	}
+	defer r.Close()
+	for _, d := range dirs {
+		rel := strings.TrimPrefix(path.Clean(d), "/")
+		if _, err := r.Stat(rel); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("%s: unit directory %s: %w", root, d, unwrap(err))
+		}
+	}
+	return nil
+}

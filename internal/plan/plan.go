@@ -225,6 +225,7 @@ func rowBadness(r exposure.Result) map[string]uint64 {
 
 type unitState struct {
 	fsys   tree.FS
+	sim    string // where simulated lines go: our drop-in, or beside it when checking
 	u      *unitload.Unit
 	info   *secinfo.Info
 	before exposure.Result
@@ -235,7 +236,7 @@ type unitState struct {
 // score loads the unit again with extra drop-in lines and assesses it.
 func (p *Planner) score(st *unitState, lines []string) (exposure.Result, error) {
 	content := render(p.opt, st.u, p.tier.Name, lines)
-	o := tree.NewOverlay(st.fsys, map[string][]byte{dropinPath(st.u): content}, nil)
+	o := tree.NewOverlay(st.fsys, map[string][]byte{st.sim: content}, nil)
 	l, err := unitload.New(o, p.opt.Version)
 	if err != nil {
 		return exposure.Result{}, err
@@ -257,7 +258,12 @@ func (p *Planner) unit(fsys tree.FS, u *unitload.Unit, check bool) Unit {
 	if err != nil {
 		return p.failed(u.Requested, u.Path, err)
 	}
-	st := &unitState{fsys: fsys, u: u, info: info, before: p.exp.Assess(info), root: signals.RunsAsRoot(info)}
+	st := &unitState{fsys: fsys, sim: out.Dropin, u: u, info: info, before: p.exp.Assess(info), root: signals.RunsAsRoot(info)}
+	if check {
+		// The package is judged with our drop-in in place: simulate
+		// additions beside it, not instead of it.
+		st.sim = strings.TrimSuffix(out.Dropin, ".conf") + "-check.conf"
+	}
 	st.sig = signals.Evaluate(signals.Input{Pkg: p.pkg, Unit: u, Info: info, Units: p.units})
 	out.Before = st.before.Exposure
 	var lines []string
