@@ -69,13 +69,17 @@ vet:
 #    systemd-analyze security --offline batched over the same units;
 #  - score on ten real .debs (two large) vs dpkg-deb --fsys-tarfile | tar -t;
 #  - --jobs 2 over the 63 test packages vs the serial run;
-#  - score vs lintian on three packages.
+#  - score vs lintian on three packages;
+#  - median and mean exposure before/after baseline and strict over the real
+#    packages' service units, beside openSUSE's untested block.
 bench: fetch
 	@command -v lintian >/dev/null 2>&1 || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends lintian; }
 	testdata/bench/fetch.sh >/dev/null
 	$(GO) test -run '^$$' -bench 'BenchmarkScore' -benchtime 20x ./internal/score/
 	$(GO) test -run '^$$' -bench 'BenchmarkDebs|BenchmarkJobs' -benchtime 3x ./internal/cli/
 	$(GO) test -run '^$$' -bench 'BenchmarkLintian' -benchtime 1x ./internal/cli/
+	@echo "== exposure of every real service unit before and after each tier (openSUSE's block for comparison) =="
+	@$(GO) test -count=1 -run '^TestRealSummary$$' -v ./internal/plan/ | grep -E '^ +real_test.go:[0-9]+: tier ' | sed 's/^ *real_test.go:[0-9]*: //'
 
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./internal/unitfile/
