@@ -33,12 +33,17 @@ build:
 	$(GO) build $(GOFLAGS_BUILD) -ldflags '$(LDFLAGS)' -o bin/systemd-harden ./cmd/systemd-harden
 
 demo: build
-	@echo '== systemd-harden score testdata/examples/demo-root (text; one table per service) =='
-	bin/systemd-harden score testdata/examples/demo-root
-	@echo
-	@echo '== the same as JSON lines: unit and exposure =='
-	bin/systemd-harden score --format json testdata/examples/demo-root | \
-	  sed -E 's/^.*"unit":"([^"]*)".*"exposure":([0-9.]+|null),"level":("[A-Z]+"|null).*$$/\1 \2 \3/'
+	@rm -rf bin/demo && cp -a testdata/examples/demo-root bin/demo
+	@echo '== before: exposure of the bundled example units (score) =='
+	@bin/systemd-harden score --format json bin/demo | \
+	  sed -E 's/^.*"unit":"([^"]*)".*"exposure":([0-9.]+|null),"level":("[A-Z]+"|null).*$$/  \1 \2 \3/'
+	@echo '== apply --tier strict: one drop-in per unit, with the plan =='
+	bin/systemd-harden apply --tier strict bin/demo
+	@echo '== after =='
+	@bin/systemd-harden score --format json bin/demo | \
+	  sed -E 's/^.*"unit":"([^"]*)".*"exposure":([0-9.]+|null),"level":("[A-Z]+"|null).*$$/  \1 \2 \3/'
+	@echo '== check --tier strict: what is still missing, and why (lintian format) =='
+	bin/systemd-harden check --tier strict --fail-on none bin/demo
 
 # deps installs the Debian packages the tests need, only when missing
 # (apt-get update runs once, then one apt-get install).
