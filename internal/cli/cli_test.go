@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -66,4 +67,41 @@ func write(ts *testscript.TestScript, name string, data []byte) {
 	p := ts.MkAbs(name)
 	ts.Check(os.MkdirAll(filepath.Dir(p), 0o755))
 	ts.Check(os.WriteFile(p, data, 0o644))
+}
+
+// TestApplyRPMRefused: apply on an .rpm is refused with status 2, the
+// reason on stderr and the spec change (drop-ins, %install and %files
+// lines) on stdout.
+func TestApplyRPMRefused(t *testing.T) {
+	if _, err := exec.LookPath("rpmbuild"); err != nil {
+		if os.Getenv("SYSTEMD_HARDEN_REQUIRE_ORACLE") != "" {
+			t.Fatal("rpmbuild is required")
+		}
+		t.Skip("rpmbuild not installed")
+	}
+	spec, _ := filepath.Abs("../../testdata/rpm/foo.spec")
+	top := t.TempDir()
+	cmd := exec.Command("rpmbuild", "-bb", "--nodeps", "--define", "_topdir "+top,
+		"--define", "_sourcedir "+filepath.Join(filepath.Dir(spec), "foo"), "--define", "_tmppath "+top, spec)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("rpmbuild: %v\n%s", err, out)
+	}
+	rpms, _ := filepath.Glob(filepath.Join(top, "RPMS", "*", "*.rpm"))
+	var stdout, stderr strings.Builder
+	st := cli.Run(context.Background(), []string{"systemd-harden", "apply", "--systemd-version", "252", "--tier", "strict", rpms[0], "-o", filepath.Join(top, "x.rpm")}, &stdout, &stderr)
+	if st != 2 {
+		t.Fatalf("status %d, want 2\n%s", st, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "refusing to rewrite an .rpm") || strings.Count(strings.TrimSpace(stderr.String()), "\n") != 0 {
+		t.Errorf("stderr: %q", stderr.String())
+	}
+	for _, want := range []string{"%install", "mkdir -p %{buildroot}/usr/lib/systemd/system/foo.service.d", "%dir /usr/lib/systemd/system/foo.service.d",
+		"/usr/lib/systemd/system/foo.service.d/10-systemd-harden.conf", "[Service]", "ProtectKernelTunables=yes"} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("stdout lacks %q:\n%s", want, stdout.String())
+		}
+	}
+	if _, err := os.Stat(filepath.Join(top, "x.rpm")); err == nil {
+		t.Error("an .rpm was written")
+	}
 }
