@@ -22,8 +22,8 @@ FUZZTIME  ?= 200000x
 # Debian packages the tests need: the 252 oracle (systemd-analyze), dpkg-deb,
 # apt-get download, flock, xz, rpmbuild (Debian's rpm) for the RPM reader's
 # fixtures, zstd and bzip2 for compressed test packages.
-TEST_DEBS := systemd dpkg-dev apt util-linux xz-utils ca-certificates rpm rpm2cpio cpio zstd bzip2
-TEST_CMDS := systemd-analyze dpkg-deb apt-get flock xz rpmbuild rpm2cpio cpio zstd bzip2
+TEST_DEBS := systemd dpkg-dev apt util-linux xz-utils ca-certificates rpm rpm2cpio cpio zstd bzip2 lintian
+TEST_CMDS := systemd-analyze dpkg-deb apt-get flock xz rpmbuild rpm2cpio cpio zstd bzip2 lintian
 
 .PHONY: all build demo test deps fetch bench fuzz install clean vet
 
