@@ -91,6 +91,8 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzAgainstGoSystemd$$' -fuzztime $(FUZZTIME) ./internal/unitfile/
 	$(GO) test -run '^$$' -fuzz '^FuzzScore$$' -fuzztime $(FUZZTIME) ./internal/score/
 	$(GO) test -run '^$$' -fuzz '^FuzzRead$$' -fuzztime $(FUZZTIME) ./internal/debread/
+	$(GO) test -run '^$$' -fuzz '^FuzzRead$$' -fuzztime $(FUZZTIME) ./internal/rpmread/
+	$(GO) test -run '^$$' -fuzz '^FuzzAdd$$' -fuzztime $(FUZZTIME) ./internal/arwriter/
 
 install: build
 	install -D -m 0755 bin/systemd-harden $(DESTDIR)$(BINDIR)/systemd-harden

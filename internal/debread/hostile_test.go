@@ -139,3 +139,23 @@ func TestSymlinkTargetsAreData(t *testing.T) {
 		t.Errorf("%d entries", len(pkg.Entries))
 	}
 }
+
+// TestBzip2AndGzipMembers: data.tar.bz2 (which dpkg-deb reads but no
+// longer builds) and gzip control members read like the others.
+func TestBzip2AndGzipMembers(t *testing.T) {
+	for _, comp := range []string{"bzip2", "gzip", "none", "zstd"} {
+		d := debtest.RealisticDeb("foo", "1.0")
+		d.DataCompression, d.ControlCompression = comp, "gzip"
+		if comp == "bzip2" {
+			d.ControlCompression = "none"
+		}
+		p, err := Read(context.Background(), d.Write(t, "", "foo-"+comp+".deb"), Options{})
+		if err != nil {
+			t.Fatalf("%s: %v", comp, err)
+		}
+		b, err := p.Tree.ReadFile("/lib/systemd/system/foo.service", 1<<20)
+		if err != nil || !strings.Contains(string(b), "[Service]") {
+			t.Errorf("%s: unit %q %v", comp, b, err)
+		}
+	}
+}
