@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode"
 
 	"github.com/coreos/go-systemd/v22/unit"
 )
@@ -206,6 +207,14 @@ func FuzzParse(f *testing.F) {
 func plainSubset(data []byte) bool {
 	if !ValidUTF8(data) || bytes.ContainsAny(data, "\r\x00\\") || bytes.HasPrefix(data, bom) {
 		return false
+	}
+	// go-systemd trims any Unicode space (strings.TrimSpace); systemd's
+	// WHITESPACE is only " \t\n\r", so "\f" or U+00A0 next to a key or
+	// value is kept by systemd (a documented divergence).
+	for _, r := range string(data) {
+		if unicode.IsSpace(r) && !strings.ContainsRune(" \t\n\r", r) {
+			return false
+		}
 	}
 	inSection := false
 	for _, l := range strings.Split(string(data), "\n") {
