@@ -176,6 +176,8 @@ func (e *env) applyCommand() *ucli.Command {
 			&ucli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "the rewritten package (.deb targets)"},
 			&ucli.BoolFlag{Name: "keep-version", Usage: "keep the package version (default: add +harden1)"},
 			&ucli.BoolFlag{Name: "strip-signatures", Usage: "drop signature members of a signed .deb instead of refusing it"},
+			&ucli.StringFlag{Name: "filelist", Usage: "write an RPM %files list of the drop-ins (with %dir lines) to this absolute path"},
+			&ucli.StringFlag{Name: "report", Usage: "write the plan (plan.jsonl, plan.txt) into this directory"},
 		),
 		Action: e.apply,
 	}
@@ -264,8 +266,16 @@ func (e *env) apply(ctx context.Context, cmd *ucli.Command) error {
 			}
 		}
 	}
-	if err := e.printPlans(format, r, dry); err != nil {
+	if err := e.printPlans(e.stdout, format, r, dry); err != nil {
 		return err
+	}
+	if !dry {
+		if err := writeFilelist(cmd.String("filelist"), r.plans); err != nil {
+			return fail(ExitInput, "%v", err)
+		}
+		if err := e.writeReport(cmd.String("report"), r); err != nil {
+			return fail(ExitInput, "%v", err)
+		}
 	}
 	if failOn != nil {
 		return failStatus(*failOn, r.findings)
@@ -277,12 +287,12 @@ func dropinFor(p plan.Unit) string {
 	return filepath.ToSlash(filepath.Join(filepath.Dir(p.Path), filepath.Base(p.Path)+".d", plan.DropinName))
 }
 
-func (e *env) printPlans(format string, r *policyRun, dry bool) error {
+func (e *env) printPlans(w io.Writer, format string, r *policyRun, dry bool) error {
 	byUnit := map[string][]finding.Finding{}
 	for _, f := range r.findings {
 		byUnit[f.Unit] = append(byUnit[f.Unit], f)
 	}
-	enc := json.NewEncoder(e.stdout)
+	enc := json.NewEncoder(w)
 	for _, p := range r.plans {
 		if format == "json" {
 			l := ApplyLine{Package: strp(r.pkg.Name), Version: strp(r.pkg.Version), Unit: p.Unit, Path: p.Path, Tier: p.Tier,
@@ -299,7 +309,73 @@ func (e *env) printPlans(format string, r *policyRun, dry bool) error {
 			}
 			continue
 		}
-		printPlanText(e.stdout, p, dry)
+		printPlanText(w, p, dry)
+	}
+	return nil
+}
+
+// writeFilelist writes the RPM file list of the drop-ins: a %dir line for
+// each <unit>.d directory and the drop-in itself, so a spec lists them
+// with `%files -f FILE`. The path must be absolute (%files -f resolves a
+// relative name inside the build directory).
+func writeFilelist(file string, plans []plan.Unit) error {
+	if file == "" {
+		return nil
+	}
+	if !filepath.IsAbs(file) {
+		return fmt.Errorf("--filelist %s: the path must be absolute", file)
+	}
+	var b strings.Builder
+	for _, p := range plans {
+		if p.Content == nil {
+			continue
+		}
+		fmt.Fprintf(&b, "%%dir %s\n%s\n", filepath.Dir(p.Dropin), p.Dropin)
+	}
+	return atomicWrite(file, []byte(b.String()))
+}
+
+// writeReport writes the plan as JSON lines and as text into dir.
+func (e *env) writeReport(dir string, r *policyRun) error {
+	if dir == "" {
+		return nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("--report: %w", err)
+	}
+	var js, txt strings.Builder
+	if err := e.printPlans(&js, "json", r, false); err != nil {
+		return err
+	}
+	if err := e.printPlans(&txt, "text", r, false); err != nil {
+		return err
+	}
+	if err := atomicWrite(filepath.Join(dir, "plan.jsonl"), []byte(js.String())); err != nil {
+		return err
+	}
+	return atomicWrite(filepath.Join(dir, "plan.txt"), []byte(txt.String()))
+}
+
+// atomicWrite writes a file through a temporary name and a rename.
+func atomicWrite(file string, data []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(file), ".systemd-harden-*")
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", file, err)
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return fmt.Errorf("writing %s: %w", file, err)
+	}
+	if err := tmp.Chmod(0o644); err != nil {
+		tmp.Close()
+		return fmt.Errorf("writing %s: %w", file, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("writing %s: %w", file, err)
+	}
+	if err := os.Rename(tmp.Name(), file); err != nil {
+		return fmt.Errorf("writing %s: %w", file, err)
 	}
 	return nil
 }
@@ -336,7 +412,6 @@ func (e *env) printSpecChange(r *policyRun) {
 		fmt.Fprintf(w, "# %%files\n%%dir %s\n%s\n", dir, p.Dropin)
 	}
 	fmt.Fprintln(w, "\n# or, with the macro: %systemd_harden -t "+r.tier+" at the end of %install")
-	_ = os.Stdout
 }
 
 func (e *env) tiersCommand() *ucli.Command {
