@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/systemd-harden/systemd-harden/internal/directives"
+	"github.com/systemd-harden/systemd-harden/internal/dynuser"
 	"github.com/systemd-harden/systemd-harden/internal/exposure"
 	"github.com/systemd-harden/systemd-harden/internal/finding"
 	"github.com/systemd-harden/systemd-harden/internal/pkgmodel"
@@ -63,6 +64,8 @@ type Unit struct {
 	Content []byte
 	// Existing is true when the same drop-in is already in place.
 	Existing bool
+	// Dynamic is the dynamic-user readiness analysis (dynamic-user tier).
+	Dynamic *dynuser.Analysis
 }
 
 // Options select what is planned.
@@ -231,6 +234,7 @@ type unitState struct {
 	before exposure.Result
 	root   bool
 	sig    signals.Result
+	dyn    *dynuser.Analysis // the dynamic-user conversion, when the tier asks for it and it is ready
 }
 
 // score loads the unit again with extra drop-in lines and assesses it.
@@ -266,11 +270,32 @@ func (p *Planner) unit(fsys tree.FS, u *unitload.Unit, check bool) Unit {
 	}
 	st.sig = signals.Evaluate(signals.Input{Pkg: p.pkg, Unit: u, Info: info, Units: p.units})
 	out.Before = st.before.Exposure
+	if p.wantsDynamic() {
+		a := dynuser.Analyze(signals.Input{Pkg: p.pkg, Unit: u, Info: info, Units: p.units}, st.sig)
+		out.Dynamic = a
+		if !a.Ready() || st.sig.Has("early-boot") {
+			p.refuseDynamic(&out, a, st, check)
+		} else if !info.DynamicUser {
+			st.dyn = a
+			// The service will not run as root: plan the strict tier for
+			// a transient user, with the signals that depend on it.
+			dinfo := *info
+			dinfo.User, dinfo.DynamicUser = a.Dynamic, true
+			st.root = false
+			st.sig = signals.Evaluate(signals.Input{Pkg: p.pkg, Unit: u, Info: &dinfo, Units: p.units})
+			for _, f := range a.FixUps {
+				out.Findings = append(out.Findings, p.finding(u.Requested, f.Tag, finding.Info, f.Detail, f.Evidence.Path, f.Evidence.Line))
+			}
+		}
+	}
 	var lines []string
 	keys := map[string]bool{}
 	for _, d := range p.tier.Directives {
 		added, skipped, fs := p.directive(st, d, lines, keys)
-		if len(added) > 0 {
+		if len(added) > 0 && d.Merge != "dynamic-user" {
+			// (The dynamic-user conversion is judged by its own readiness
+			// analysis: the SupplementaryGroups= it may need keeps a group
+			// the static user already had.)
 			// Never weaken: a directive that would grade any item worse than
 			// the unit as shipped (e.g. ProtectClock= adding a char-rtc
 			// device rule to a unit that already has an empty device ACL) is
@@ -307,7 +332,7 @@ func (p *Planner) unit(fsys tree.FS, u *unitload.Unit, check bool) Unit {
 		out.After, out.Status, out.Dropin = out.Before, "unchanged", ""
 		return out
 	}
-	out.Content = render(p.opt, u, p.tier.Name, lines)
+	out.Content = render(p.opt, u, out.Tier, lines)
 	after, err := p.score(st, lines)
 	if err != nil {
 		return p.failed(u.Requested, u.Path, err)
@@ -390,6 +415,12 @@ func (p *Planner) directive(st *unitState, d *tiers.Directive, sofar []string, k
 	}
 	if d.Merge == "paths" {
 		return p.paths(st, keys), nil, nil
+	}
+	if d.Merge == "dynamic-user" {
+		if st.dyn == nil {
+			return nil, nil, nil // refused (reported) or already dynamic
+		}
+		return st.dyn.Lines, nil, nil
 	}
 	// A directive the unit already meets, at least as strictly (implied
 	// settings and narrower lists count), needs nothing.
@@ -534,6 +565,9 @@ func (p *Planner) paths(st *unitState, keys map[string]bool) []string {
 		if w.Existing {
 			continue // the unit already grants it
 		}
+		if st.dyn != nil && dynuser.Managed(st.dyn, w.Path) {
+			continue // a *Directory= of the dynamic user replaces it
+		}
 		l := w.Directive + "=" + w.Value
 		if seen[l] {
 			continue
@@ -575,4 +609,34 @@ func ServiceNames(fsys tree.FS, version int) ([]string, error) {
 		}
 	}
 	return out, nil
+}
+
+func (p *Planner) wantsDynamic() bool {
+	for _, d := range p.tier.Directives {
+		if d.Merge == "dynamic-user" {
+			return true
+		}
+	}
+	return false
+}
+
+// refuseDynamic reports a unit the dynamic-user tier cannot convert: the
+// blockers, and a warning that the strongest tier that is not refused
+// (strict) is applied instead (Contracts: Refused units).
+func (p *Planner) refuseDynamic(out *Unit, a *dynuser.Analysis, st *unitState, check bool) {
+	var reasons []string
+	for _, b := range a.Blockers {
+		reasons = append(reasons, b.Tag)
+		out.Findings = append(out.Findings, p.finding(out.Unit, b.Tag, finding.Error, b.Detail, b.Evidence.Path, b.Evidence.Line))
+	}
+	if s, ok := st.sig.Fired["early-boot"]; ok && len(s.Evidence) > 0 {
+		reasons = append(reasons, "early-boot")
+		out.Skipped = append(out.Skipped, Skipped{Directive: "DynamicUser", Signal: "early-boot", Evidence: s.Evidence[0]})
+	}
+	base := p.tier.BuildsOn
+	if !check {
+		out.Tier = base
+	}
+	out.Findings = append(out.Findings, p.finding(out.Unit, "tier-refused", finding.Warning,
+		fmt.Sprintf("tier %s refused (%s); tier %s applied", p.tier.Name, strings.Join(reasons, ", "), base), out.Path, 0))
 }
