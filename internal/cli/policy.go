@@ -14,6 +14,7 @@ import (
 	"github.com/systemd-harden/systemd-harden/internal/debwrite"
 	"github.com/systemd-harden/systemd-harden/internal/decompress"
 	"github.com/systemd-harden/systemd-harden/internal/dropins"
+	"github.com/systemd-harden/systemd-harden/internal/dynuser"
 	"github.com/systemd-harden/systemd-harden/internal/exposure"
 	"github.com/systemd-harden/systemd-harden/internal/finding"
 	"github.com/systemd-harden/systemd-harden/internal/pkgconfig"
@@ -32,12 +33,37 @@ const DefaultTier = "baseline"
 
 func policyFlags() []ucli.Flag {
 	return []ucli.Flag{
-		&ucli.StringFlag{Name: "tier", Usage: "policy tier: baseline, strict (default: the config file's, else " + DefaultTier + ")"},
+		&ucli.StringFlag{Name: "tier", Usage: "policy tier: baseline, strict, dynamic-user (default: the config file's, else " + DefaultTier + ")"},
 		&ucli.StringFlag{Name: "config", Usage: "per-package configuration file (debian/<pkg>.systemd-harden)"},
 		&ucli.IntFlag{Name: "systemd-version", Usage: "systemd version to target (default: the config file's, else the installed one, else 252)"},
 		&ucli.StringSliceFlag{Name: "unit", Usage: "only this unit (repeatable)"},
 		&ucli.StringFlag{Name: "xz", Usage: "how to decompress xz: auto, go or exec"},
+		&ucli.StringFlag{Name: "notes", Usage: "write the dynamic-user migration notes to FILE (Markdown; JSON lines when FILE ends in .json or .jsonl)"},
 	}
+}
+
+// writeNotes writes the dynamic-user migration notes of a run.
+func writeNotes(file string, r *policyRun) error {
+	if file == "" {
+		return nil
+	}
+	var notes []dynuser.Note
+	for _, p := range r.plans {
+		if p.Dynamic != nil {
+			notes = append(notes, dynuser.NewNote(r.pkg.Name, r.pkg.Version, string(r.pkg.Format), p.Dynamic))
+		}
+	}
+	var b strings.Builder
+	var err error
+	if strings.HasSuffix(file, ".json") || strings.HasSuffix(file, ".jsonl") {
+		err = dynuser.WriteJSON(&b, notes)
+	} else {
+		err = dynuser.WriteMarkdown(&b, notes)
+	}
+	if err != nil {
+		return err
+	}
+	return atomicWrite(file, []byte(b.String()))
 }
 
 // policyRun is the shared setup of apply and check for one target.
@@ -148,6 +174,9 @@ func (e *env) check(ctx context.Context, cmd *ucli.Command) error {
 			return err
 		}
 		all = append(all, r.findings...)
+		if err := writeNotes(cmd.String("notes"), r); err != nil {
+			return fail(ExitInput, "%v", err)
+		}
 	}
 	if err := report.Write(e.stdout, format, all, set); err != nil {
 		return fail(ExitInput, "%v", err)
@@ -276,6 +305,9 @@ func (e *env) apply(ctx context.Context, cmd *ucli.Command) error {
 		if err := e.writeReport(cmd.String("report"), r); err != nil {
 			return fail(ExitInput, "%v", err)
 		}
+	}
+	if err := writeNotes(cmd.String("notes"), r); err != nil {
+		return fail(ExitInput, "%v", err)
 	}
 	if failOn != nil {
 		return failStatus(*failOn, r.findings)

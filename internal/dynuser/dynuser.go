@@ -287,7 +287,9 @@ func Analyze(in signals.Input, sig signals.Result) *Analysis {
 			switch {
 			case user != "" && strings.Contains(line, `user="`+user+`"`) && strings.Contains(line, "policy"):
 				block("dynamic-user-dbus-name", "a D-Bus policy grants the user "+user, ev)
-			case strings.Contains(line, "<allow own=") || strings.Contains(line, "<allow own_prefix="):
+			case singleService(in.Units) && (strings.Contains(line, "<allow own=") || strings.Contains(line, "<allow own_prefix=")):
+				// Package-wide: it speaks for the service only when the
+				// package has one (units that own a name say BusName=).
 				block("dynamic-user-dbus-name", "a D-Bus policy of the package lets a service own a bus name", ev)
 			}
 		}
@@ -340,6 +342,16 @@ func Analyze(in signals.Input, sig signals.Result) *Analysis {
 		fix("dynamic-user-static-user", fmt.Sprintf("the package creates the static user %s; the service runs as the dynamic user %s instead", user, dyn), ev)
 	}
 	if user == "" {
+		// A root daemon that switches to other users (logins, PAM
+		// sessions, mail or FTP users) needs root's identity capabilities.
+		if ev := identitySwitcher(pkg); ev != nil {
+			block("dynamic-user-capabilities", "the root daemon switches to other users (a login, PAM or per-user service), which a transient user cannot do", *ev)
+		}
+		// A PID file directly in /run cannot be written by a transient
+		// user (/run belongs to root).
+		if v, pev, ok := explicitValue(u, "PIDFile"); ok && strings.Count(strings.TrimPrefix(strings.Replace(v, "/var/run/", "/run/", 1), "/run/"), "/") == 0 && strings.HasPrefix(strings.Replace(v, "/var/run/", "/run/", 1), "/run/") {
+			block("dynamic-user-root-paths", "the root daemon writes its PID file "+v+" directly in /run, which only root can write", pev)
+		}
 		fix("dynamic-user-root-daemon", fmt.Sprintf("the service ran as root; it runs as the dynamic user %s", dyn), finding.Evidence{Path: u.Path, Text: "no User="})
 		if lowPorts(pkg) != nil {
 			ev := *lowPorts(pkg)
@@ -421,7 +433,7 @@ func groupOnly(mode string) bool {
 // package provides a service that does (httpd, ssh-server, mail, DNS, …).
 func lowPorts(pkg *pkgmodel.Package) *finding.Evidence {
 	for _, p := range strings.Split(pkg.Control["Provides"], ",") {
-		name := strings.TrimSpace(strings.Fields(p + " ")[0])
+		name := firstWord(p)
 		switch name {
 		case "httpd", "ssh-server", "mail-transport-agent", "dns-server", "ftp-server", "imap-server", "pop3-server", "ntp-server":
 			ev := finding.Evidence{Path: "DEBIAN/control", Text: "Provides: " + name}
@@ -439,4 +451,46 @@ func Managed(a *Analysis, p string) bool {
 		return false
 	}
 	return contains(a.Lines, key+"="+rel)
+}
+
+// identitySwitcher finds evidence that a root daemon switches to other
+// users: it depends on PAM, or provides a login, cron, mail, FTP or
+// IMAP/POP3 service.
+func identitySwitcher(pkg *pkgmodel.Package) *finding.Evidence {
+	for _, field := range []string{"Depends", "Pre-Depends", "Requires"} {
+		for _, dep := range strings.Split(pkg.Control[field], ",") {
+			name := firstWord(dep)
+			if name == "libpam0g" || name == "libpam-runtime" || name == "libpam-modules" || strings.HasPrefix(name, "pam") || strings.HasPrefix(name, "libpam.so") {
+				ev := finding.Evidence{Path: "DEBIAN/control", Text: field + ": " + name}
+				return &ev
+			}
+		}
+	}
+	for _, p := range strings.Split(pkg.Control["Provides"], ",") {
+		name := firstWord(p)
+		switch name {
+		case "ssh-server", "cron-daemon", "ftp-server", "mail-transport-agent", "imap-server", "pop3-server", "login":
+			ev := finding.Evidence{Path: "DEBIAN/control", Text: "Provides: " + name}
+			return &ev
+		}
+	}
+	return nil
+}
+
+// firstWord returns the first word of a dependency ("foo (>= 1)" → "foo").
+func firstWord(s string) string {
+	if f := strings.Fields(s); len(f) > 0 {
+		return f[0]
+	}
+	return ""
+}
+
+func singleService(units []*unitload.Unit) bool {
+	n := 0
+	for _, u := range units {
+		if strings.HasSuffix(u.Requested, ".service") && u.AliasOf == "" {
+			n++
+		}
+	}
+	return n <= 1
 }
