@@ -321,6 +321,9 @@ func Analyze(in signals.Input, sig signals.Result) *Analysis {
 			}
 		}
 	}
+	if _, pev, ok := explicitValue(u, "PAMName"); ok {
+		block("dynamic-user-capabilities", "the unit opens a PAM session (PAMName=), which needs a real account", pev)
+	}
 	// The dynamic name: the unit's, unless the package creates a user of
 	// that name (systemd would silently reuse the static account).
 	p, _ := unitname.Parse(u.ID)
@@ -346,6 +349,15 @@ func Analyze(in signals.Input, sig signals.Result) *Analysis {
 		// sessions, mail or FTP users) needs root's identity capabilities.
 		if ev := identitySwitcher(pkg); ev != nil {
 			block("dynamic-user-capabilities", "the root daemon switches to other users (a login, PAM or per-user service), which a transient user cannot do", *ev)
+		}
+		if ev := dropsOwnPrivileges(u, pkg); ev != nil {
+			block("dynamic-user-capabilities", "the root daemon drops its own privileges (to its own user, or with libcap), which needs root", *ev)
+		}
+		// What the static signals say a daemon needs root for.
+		for _, n := range rootSignals {
+			if s, ok := sig.Fired[n]; ok && len(s.Evidence) > 0 {
+				block("dynamic-user-capabilities", fmt.Sprintf("the root daemon needs root's privileges (%s)", n), s.Evidence[0])
+			}
 		}
 		// A PID file directly in /run cannot be written by a transient
 		// user (/run belongs to root).
@@ -493,4 +505,35 @@ func singleService(units []*unitload.Unit) bool {
 		}
 	}
 	return n <= 1
+}
+
+// rootSignals are the static signals that show a root daemon using root's
+// privileges: it cannot run as a transient user.
+var rootSignals = []string{"device-user", "firewall-tool", "sysctl-writer", "module-loader", "kernel-log-reader",
+	"cgroup-manager", "clock-setter", "hostname-setter", "package-manager", "namespace-creator", "mounts-filesystems",
+	"packet-sockets", "capability-user", "home-writer", "home-reader", "chroot-user"}
+
+var userOption = regexp.MustCompile(`(?:^|\s)(?:-u|-U|--user|--uid|--runas|-g|--group)(?:[\s=]+)([A-Za-z_$][\w$.{}-]*)`)
+
+// dropsOwnPrivileges finds a root daemon that switches to a user itself:
+// an Exec*= line passes a user option, or the package links libcap.
+func dropsOwnPrivileges(u *unitload.Unit, pkg *pkgmodel.Package) *finding.Evidence {
+	for _, f := range u.Files {
+		for _, a := range f.Assignments {
+			if a.Section == "Service" && (a.Key == "ExecStart" || a.Key == "ExecStartPre") && userOption.MatchString(a.Value) {
+				ev := finding.Evidence{Path: f.Path, Line: a.Line, Text: a.Key + "=" + a.Value}
+				return &ev
+			}
+		}
+	}
+	for _, field := range []string{"Depends", "Pre-Depends", "Requires"} {
+		for _, dep := range strings.Split(pkg.Control[field], ",") {
+			switch name := firstWord(dep); {
+			case name == "libcap2", name == "libcap-ng0", strings.HasPrefix(name, "libcap.so"), strings.HasPrefix(name, "libcap-ng.so"):
+				ev := finding.Evidence{Path: scriptPath(pkg, "control"), Text: field + ": " + name}
+				return &ev
+			}
+		}
+	}
+	return nil
 }
