@@ -53,7 +53,7 @@ func TestRealSummary(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, tier := range []string{"opensuse", "baseline", "strict"} {
+	for _, tier := range []string{"opensuse", "baseline", "strict", "dynamic-user"} {
 		set := set
 		if tier == "opensuse" {
 			set = suse
