@@ -49,7 +49,7 @@ var blockerCases = []blockerCase{
 	{name: "files owned by the user", unit: "a.service", files: map[string]string{
 		"/lib/systemd/system/a.service": "[Service]\nExecStart=/usr/sbin/a\nUser=a\n"},
 		control: map[string]string{"postinst": "#!/bin/sh\nadduser --system --group a\n"},
-		owned:   [2]string{"/etc/a/secret.key", "a"}, tag: "dynamic-user-owned-files", evPath: "/etc/a/secret.key"},
+		owned:   [2]string{"/etc/a/secret.key", "a"}, tag: "dynamic-user-owned-files", evPath: "/etc/a/secret.key", dirOK: true},
 	{name: "D-Bus policy for the user", unit: "a.service", files: map[string]string{
 		"/lib/systemd/system/a.service":         "[Service]\nExecStart=/usr/sbin/a\nUser=a\n",
 		"/usr/share/dbus-1/system.d/org.a.conf": "<busconfig>\n  <policy user=\"a\">\n    <allow own=\"org.a\"/>\n  </policy>\n</busconfig>\n"},
@@ -76,6 +76,14 @@ func (c blockerCase) deb(t *testing.T) string {
 
 func (c blockerCase) dir(t *testing.T) string {
 	root := t.TempDir()
+	// A staging tree has no owners: the maintainer script's chown says it.
+	if c.owned[0] != "" {
+		os.MkdirAll(filepath.Join(root, "DEBIAN"), 0o755)
+		os.WriteFile(filepath.Join(root, "DEBIAN", "control"), []byte(ctl), 0o644)
+		os.WriteFile(filepath.Join(root, "DEBIAN", "postinst"), []byte(c.control["postinst"]+"chown "+c.owned[1]+" "+c.owned[0]+"\n"), 0o755)
+		os.MkdirAll(filepath.Dir(filepath.Join(root, c.owned[0])), 0o755)
+		os.WriteFile(filepath.Join(root, c.owned[0]), []byte("k"), 0o600)
+	}
 	for p, body := range c.files {
 		os.MkdirAll(filepath.Dir(filepath.Join(root, p)), 0o755)
 		os.WriteFile(filepath.Join(root, p), []byte(body), 0o644)
@@ -108,7 +116,7 @@ func dynamicPlan(t *testing.T, p *pkgmodel.Package, unit string, check bool) pla
 
 func hasBlocker(u plan.Unit, tag, evSuffix string) bool {
 	for _, f := range u.Findings {
-		if f.Tag == tag && strings.HasSuffix(f.Path, evSuffix) {
+		if f.Tag == tag && (strings.HasSuffix(f.Path, evSuffix) || strings.HasSuffix(f.Detail, evSuffix) || strings.Contains(f.Detail, evSuffix+" ")) {
 			return true
 		}
 	}

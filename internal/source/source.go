@@ -10,6 +10,9 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"strings"
+
+	"pault.ag/go/debian/control"
 
 	"github.com/systemd-harden/systemd-harden/internal/debread"
 	"github.com/systemd-harden/systemd-harden/internal/decompress"
@@ -92,13 +95,21 @@ func Dir(path string) *pkgmodel.Package {
 
 // WalkEntries lists every entry of a staging directory into p.Entries, in
 // lexical order, with modes and link targets from disk and owners unknown.
+// A DEBIAN/ directory (dpkg-deb -b's layout) gives the control fields and
+// maintainer scripts; it is not part of the package's files.
 func WalkEntries(p *pkgmodel.Package) error {
 	if p.Format != pkgmodel.Dir {
 		return nil
 	}
 	root := p.Source
 	p.Entries = nil
+	if err := readDEBIAN(p); err != nil {
+		return err
+	}
 	return filepath.WalkDir(root, func(full string, d fs.DirEntry, err error) error {
+		if err == nil && d.IsDir() && full == filepath.Join(root, "DEBIAN") {
+			return filepath.SkipDir
+		}
 		if err != nil {
 			return &pkgmodel.Error{Package: root, Member: full, Msg: "cannot read", Err: unwrap(err)}
 		}
@@ -126,4 +137,41 @@ func WalkEntries(p *pkgmodel.Package) error {
 		p.Entries = append(p.Entries, e)
 		return nil
 	})
+}
+
+// readDEBIAN reads a staging tree's DEBIAN/ directory, when there is one.
+func readDEBIAN(p *pkgmodel.Package) error {
+	dir := filepath.Join(p.Source, "DEBIAN")
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		return nil
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, "control")); err == nil {
+		r, err := control.NewParagraphReader(bytes.NewReader(b), nil)
+		if err != nil {
+			return &pkgmodel.Error{Package: p.Source, Member: "DEBIAN/control", Msg: "malformed", Err: err}
+		}
+		para, err := r.Next()
+		if err != nil {
+			return &pkgmodel.Error{Package: p.Source, Member: "DEBIAN/control", Msg: "malformed", Err: err}
+		}
+		for k, v := range para.Values {
+			p.Control[k] = v
+		}
+		p.Name, p.Version, p.Arch = para.Values["Package"], para.Values["Version"], para.Values["Architecture"]
+	}
+	for _, name := range []string{"preinst", "postinst", "prerm", "postrm", "config"} {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			continue
+		}
+		p.Scripts = append(p.Scripts, pkgmodel.Script{Name: name, Text: string(b)})
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, "conffiles")); err == nil {
+		for _, l := range strings.Split(string(b), "\n") {
+			if f := strings.Fields(l); len(f) > 0 && strings.HasPrefix(f[len(f)-1], "/") {
+				p.Conffiles = append(p.Conffiles, f[len(f)-1])
+			}
+		}
+	}
+	return nil
 }
