@@ -15,9 +15,15 @@ Explanation: The package ships a SysV init script next to a systemd unit of the
  update-rc.d calls for it): remove debian/<package>.init, remove the
  conffile on upgrade with rm_conffile in debian/<package>.maintscript,
  handle /etc/default/<package> if the script read it, and tell users in
- NEWS.Debian. "systemd-harden migrate-sysv" writes these changes, or
- prints them as notes. For RPM, remove the script from %files and its
- chkconfig scriptlets.
+ NEWS.Debian.
+ .
+ For RPM: Fedora's packaging guidelines do not allow a SysV init script
+ in a package that ships a unit, and openSUSE's rpmlint reports it as
+ systemd-shadowed-initscript. Remove the script from %files and drop its
+ chkconfig --add/--del scriptlets (use the %systemd_post, %systemd_preun
+ and %systemd_postun macros for the unit instead). If
+ /etc/sysconfig/<name> held settings, keep reading it with
+ EnvironmentFile=-/etc/sysconfig/<name>.
  .
  To keep the script on purpose, override the tag:
  .
