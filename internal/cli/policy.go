@@ -23,6 +23,7 @@ import (
 	"github.com/systemd-harden/systemd-harden/internal/report"
 	"github.com/systemd-harden/systemd-harden/internal/sdversion"
 	"github.com/systemd-harden/systemd-harden/internal/source"
+	"github.com/systemd-harden/systemd-harden/internal/sysv"
 	"github.com/systemd-harden/systemd-harden/internal/tags"
 	"github.com/systemd-harden/systemd-harden/internal/tiers"
 )
@@ -135,6 +136,11 @@ func (e *env) preparePolicy(ctx context.Context, cmd *ucli.Command, target strin
 	for _, p := range plans {
 		r.findings = append(r.findings, p.Findings...)
 	}
+	scripts, err := sysv.Find(pkg, version)
+	if err != nil {
+		return nil, fail(ExitInput, "%s: %v", target, err)
+	}
+	r.findings = append(r.findings, sysv.Findings(pkg, scripts, tier)...)
 	r.findings = append(r.findings, pkgconfig.Unused(cfg.PlanConfig(), pkg.Name, pkg.Version, tier)...)
 	r.findings = cfg.Apply(r.findings, pkg.Name, pkg.Version, tier)
 	return r, nil
@@ -178,7 +184,7 @@ func (e *env) check(ctx context.Context, cmd *ucli.Command) error {
 			return fail(ExitInput, "%v", err)
 		}
 	}
-	if err := report.Write(e.stdout, format, all, set); err != nil {
+	if err := report.WriteOptions(e.stdout, format, all, set, report.Options{Packages: len(targets), ToolVersion: Version}); err != nil {
 		return fail(ExitInput, "%v", err)
 	}
 	return failStatus(failOn, all)
@@ -246,11 +252,18 @@ func (e *env) apply(ctx context.Context, cmd *ucli.Command) error {
 		}
 		failOn = &f
 	}
+	dry := cmd.Bool("dry-run")
+	if !dry {
+		// Refuse bad output paths before anything is written (Contracts:
+		// status 2 leaves everything untouched).
+		if err := checkOutputs(cmd.String("filelist"), cmd.String("report"), cmd.String("notes")); err != nil {
+			return fail(ExitInput, "%v", err)
+		}
+	}
 	r, err := e.preparePolicy(ctx, cmd, target, false)
 	if err != nil {
 		return err
 	}
-	dry := cmd.Bool("dry-run")
 	var files []dropins.File
 	var stale []string
 	for _, p := range r.plans {
@@ -385,7 +398,53 @@ func (e *env) writeReport(dir string, r *policyRun) error {
 	if err := atomicWrite(filepath.Join(dir, "plan.jsonl"), []byte(js.String())); err != nil {
 		return err
 	}
-	return atomicWrite(filepath.Join(dir, "plan.txt"), []byte(txt.String()))
+	if err := atomicWrite(filepath.Join(dir, "plan.txt"), []byte(txt.String())); err != nil {
+		return err
+	}
+	if r.tier == "dynamic-user" {
+		// The migration notes belong beside the plan, where a spec's %doc
+		// or a package's docs pick them up.
+		return writeNotes(filepath.Join(dir, "migration-notes.md"), r)
+	}
+	return nil
+}
+
+// checkOutputs refuses output paths that would fail only after the
+// drop-ins were written: a relative --filelist, a missing parent
+// directory, a --report that is not a directory.
+func checkOutputs(filelist, report, notes string) error {
+	if filelist != "" {
+		if !filepath.IsAbs(filelist) {
+			return fmt.Errorf("--filelist %s: the path must be absolute", filelist)
+		}
+		if err := parentDir(filelist); err != nil {
+			return fmt.Errorf("--filelist %s: %w", filelist, err)
+		}
+	}
+	if notes != "" {
+		if err := parentDir(notes); err != nil {
+			return fmt.Errorf("--notes %s: %w", notes, err)
+		}
+	}
+	if report != "" {
+		if fi, err := os.Stat(report); err == nil && !fi.IsDir() {
+			return fmt.Errorf("--report %s: not a directory", report)
+		} else if err != nil && !os.IsNotExist(err) {
+			return fmt.Errorf("--report: %w", err)
+		}
+	}
+	return nil
+}
+
+func parentDir(file string) error {
+	fi, err := os.Stat(filepath.Dir(file))
+	if err != nil {
+		return fmt.Errorf("its directory: %w", err)
+	}
+	if !fi.IsDir() {
+		return fmt.Errorf("%s is not a directory", filepath.Dir(file))
+	}
+	return nil
 }
 
 // atomicWrite writes a file through a temporary name and a rename.

@@ -151,6 +151,17 @@ func (p *Planner) Plan(check bool) ([]Unit, error) {
 	for _, u := range p.opt.Units {
 		want[u] = true
 	}
+	// A unit asked for by name that the package lacks is an error: a typo
+	// in a subpackage's list would otherwise ship it unhardened.
+	have := map[string]bool{}
+	for _, n := range names {
+		have[n] = true
+	}
+	for _, u := range p.opt.Units {
+		if !have[u] {
+			return nil, fmt.Errorf("unit %s: not a service unit of this package (it has: %s)", u, orNone(names))
+		}
+	}
 	var out []Unit
 	for _, n := range names {
 		if len(want) > 0 && !want[n] {
@@ -316,7 +327,7 @@ func (p *Planner) unit(fsys tree.FS, u *unitload.Unit, check bool) Unit {
 		out.Skipped = append(out.Skipped, skipped...)
 		out.Findings = append(out.Findings, fs...)
 	}
-	lines = p.configLines(u, lines, &out)
+	lines = p.configLines(u, lines, &out, check)
 	if check {
 		// Judging the package as it is: every directive that would be added
 		// is a gap.
@@ -346,7 +357,7 @@ func (p *Planner) unit(fsys tree.FS, u *unitload.Unit, check bool) Unit {
 }
 
 // configLines applies the package configuration's additions and removals.
-func (p *Planner) configLines(u *unitload.Unit, lines []string, out *Unit) []string {
+func (p *Planner) configLines(u *unitload.Unit, lines []string, out *Unit, check bool) []string {
 	if p.opt.Config == nil {
 		return lines
 	}
@@ -386,10 +397,51 @@ func (p *Planner) configLines(u *unitload.Unit, lines []string, out *Unit) []str
 			continue
 		}
 		c.Used = true
+		if check && present(u, c.Key, c.Value) {
+			continue // the package already sets it (our drop-in, or by hand)
+		}
 		lines = append(lines, c.Key+"="+c.Value)
 		out.Added = append(out.Added, Added{Directive: c.Key, Value: c.Value, Reason: fmt.Sprintf("added by %s:%d", c.File, c.Line)})
 	}
 	return lines
+}
+
+// present reports whether the unit's files already set key to value: the
+// last assignment equals it, or, for list settings, every word of value is
+// among the words assigned since the last reset (an empty assignment).
+func present(u *unitload.Unit, key, value string) bool {
+	var last string
+	words := map[string]bool{}
+	for _, f := range u.Files {
+		for _, a := range f.Assignments {
+			if a.Key != key || (a.Section != "Service" && a.Section != "Unit") {
+				continue
+			}
+			last = a.Value
+			if a.Value == "" {
+				words = map[string]bool{}
+			}
+			for _, w := range strings.Fields(a.Value) {
+				words[w] = true
+			}
+		}
+	}
+	if value != "" && last == value {
+		return true
+	}
+	for _, w := range strings.Fields(value) {
+		if !words[w] {
+			return false
+		}
+	}
+	return len(strings.Fields(value)) > 0
+}
+
+func orNone(names []string) string {
+	if len(names) == 0 {
+		return "none"
+	}
+	return strings.Join(names, ", ")
 }
 
 func match(pattern, name string) bool {
