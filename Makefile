@@ -13,6 +13,8 @@ GO        ?= go
 PREFIX    ?= /usr/local
 DESTDIR   ?=
 BINDIR    ?= $(PREFIX)/bin
+# rpm reads macros.d from its own directory, whatever PREFIX is.
+RPMMACRODIR ?= /usr/lib/rpm/macros.d
 VERSION   ?= $(or $(shell awk -F'[()]' 'NR==1{print $$2}' debian/changelog 2>/dev/null | sed 's/-[^-]*$$//'),0.0.0)
 LDFLAGS   := -X github.com/systemd-harden/systemd-harden/internal/cli.Version=$(VERSION)
 GOFLAGS_BUILD := -trimpath -buildvcs=false
@@ -21,9 +23,10 @@ FUZZTIME  ?= 200000x
 
 # Debian packages the tests need: the 252 oracle (systemd-analyze), dpkg-deb,
 # apt-get download, flock, xz, rpmbuild (Debian's rpm) for the RPM reader's
-# fixtures, zstd and bzip2 for compressed test packages.
-TEST_DEBS := systemd dpkg-dev apt util-linux xz-utils ca-certificates rpm rpm2cpio cpio zstd bzip2 lintian
-TEST_CMDS := systemd-analyze dpkg-deb apt-get flock xz rpmbuild rpm2cpio cpio zstd bzip2 lintian
+# fixtures and the %systemd_harden macro tests (rpmspec, rpmlint), zstd and
+# bzip2 for compressed test packages, lintian for the .deb writer's checks.
+TEST_DEBS := systemd dpkg-dev apt util-linux xz-utils ca-certificates rpm rpm2cpio cpio zstd bzip2 lintian rpmlint
+TEST_CMDS := systemd-analyze dpkg-deb apt-get flock xz rpmbuild rpmspec rpm2cpio cpio zstd bzip2 lintian rpmlint
 
 .PHONY: all build demo test deps fetch bench fuzz install clean vet
 
@@ -96,6 +99,7 @@ fuzz:
 
 install: build
 	install -D -m 0755 bin/systemd-harden $(DESTDIR)$(BINDIR)/systemd-harden
+	install -D -m 0644 rpmmacros/macros.systemd_harden $(DESTDIR)$(RPMMACRODIR)/macros.systemd_harden
 
 clean:
 	rm -rf bin dist
