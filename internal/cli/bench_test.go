@@ -3,7 +3,6 @@ package cli_test
 import (
 	"context"
 	"io"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -11,14 +10,8 @@ import (
 	"time"
 
 	"github.com/systemd-harden/systemd-harden/internal/cli"
+	"github.com/systemd-harden/systemd-harden/internal/testcache"
 )
-
-func cacheDir() string {
-	if d := os.Getenv("SYSTEMD_HARDEN_CACHE"); d != "" {
-		return d
-	}
-	return "/var/cache/systemd-harden-test"
-}
 
 // benchDebs returns the packages testdata/bench/fetch.sh downloaded.
 func benchDebs(b *testing.B) []string {
@@ -33,7 +26,7 @@ func benchDebs(b *testing.B) []string {
 // smallDebs returns the real packages of the test suite (63 small ones).
 func smallDebs(b *testing.B) []string {
 	b.Helper()
-	debs, _ := filepath.Glob(filepath.Join(cacheDir(), "realpkgs", "debs", "*.deb"))
+	debs, _ := filepath.Glob(filepath.Join(testcache.Dir(), "realpkgs", "debs", "*.deb"))
 	if len(debs) < 20 {
 		b.Skip("run testdata/realpkgs/fetch.sh first")
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/systemd-harden/systemd-harden/internal/debread"
 	"github.com/systemd-harden/systemd-harden/internal/plan"
+	"github.com/systemd-harden/systemd-harden/internal/testcache"
 	"github.com/systemd-harden/systemd-harden/internal/tiers"
 )
 
@@ -37,7 +38,7 @@ var goldenUnits = []struct{ pkg, unit string }{
 
 func debFor(t *testing.T, pkg string) string {
 	t.Helper()
-	m, _ := filepath.Glob(filepath.Join(cacheDir(), "realpkgs", "debs", pkg+"_*.deb"))
+	m, _ := filepath.Glob(filepath.Join(testcache.Dir(), "realpkgs", "debs", pkg+"_*.deb"))
 	if len(m) != 1 {
 		skipOrFail(t, "no cached .deb for %s", pkg)
 	}

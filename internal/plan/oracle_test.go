@@ -15,11 +15,12 @@ import (
 	"github.com/systemd-harden/systemd-harden/internal/oracle"
 	"github.com/systemd-harden/systemd-harden/internal/plan"
 	"github.com/systemd-harden/systemd-harden/internal/score"
+	"github.com/systemd-harden/systemd-harden/internal/testcache"
 	"github.com/systemd-harden/systemd-harden/internal/tiers"
 	"github.com/systemd-harden/systemd-harden/internal/tree"
 )
 
-func requireOracle() bool { return os.Getenv("SYSTEMD_HARDEN_REQUIRE_ORACLE") != "" }
+func requireOracle() bool { return testcache.Required() }
 
 func skipOrFail(t *testing.T, format string, args ...any) {
 	t.Helper()
@@ -56,7 +57,7 @@ type applied struct {
 // applyAll applies tier to a copy of every real package tree.
 func applyAll(t *testing.T, tier string, version int) []applied {
 	t.Helper()
-	trees := filepath.Join(cacheDir(), "realpkgs", "trees")
+	trees := filepath.Join(testcache.Dir(), "realpkgs", "trees")
 	ents, err := os.ReadDir(trees)
 	if err != nil || len(ents) < 20 {
 		skipOrFail(t, "no package trees in %s", trees)
@@ -145,7 +146,7 @@ func TestOracleAfterApply(t *testing.T) {
 				continue // judged by its readiness analysis (see dynamic_test.go)
 			}
 			// Never weaken: no item scores worse after than before.
-			before, err := sc.Tree(tree.DirFS{Root: filepath.Join(cacheDir(), "realpkgs", "trees", ap.pkg)})
+			before, err := sc.Tree(tree.DirFS{Root: filepath.Join(testcache.Dir(), "realpkgs", "trees", ap.pkg)})
 			if err != nil {
 				t.Fatal(err)
 			}

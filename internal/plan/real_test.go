@@ -3,22 +3,15 @@ package plan_test
 import (
 	"context"
 	"os"
-	"path/filepath"
 	"sort"
 	"testing"
 
 	"github.com/systemd-harden/systemd-harden/internal/debread"
 	"github.com/systemd-harden/systemd-harden/internal/exposure"
 	"github.com/systemd-harden/systemd-harden/internal/plan"
+	"github.com/systemd-harden/systemd-harden/internal/testcache"
 	"github.com/systemd-harden/systemd-harden/internal/tiers"
 )
-
-func cacheDir() string {
-	if d := os.Getenv("SYSTEMD_HARDEN_CACHE"); d != "" {
-		return d
-	}
-	return "/var/cache/systemd-harden-test"
-}
 
 func median(xs []uint64) float64 {
 	s := append([]uint64(nil), xs...)
@@ -41,10 +34,7 @@ func mean(xs []uint64) float64 {
 // exposure of every service unit of the real packages before and after
 // each tier, beside openSUSE's untested block as the mark to beat.
 func TestRealSummary(t *testing.T) {
-	debs, _ := filepath.Glob(filepath.Join(cacheDir(), "realpkgs", "debs", "*.deb"))
-	if len(debs) == 0 {
-		t.Skip("no packages")
-	}
+	debs := testcache.RealDebs(t)
 	set, err := tiers.Load()
 	if err != nil {
 		t.Fatal(err)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/systemd-harden/systemd-harden/internal/score"
+	"github.com/systemd-harden/systemd-harden/internal/testcache"
 	"github.com/systemd-harden/systemd-harden/internal/tree"
 	"github.com/systemd-harden/systemd-harden/internal/unitload"
 )
@@ -22,7 +23,7 @@ type benchTree struct {
 // benchTrees lists the service units of the real packages.
 func benchTrees(b *testing.B) ([]benchTree, int) {
 	b.Helper()
-	trees := filepath.Join(cacheDir(), "realpkgs", "trees")
+	trees := filepath.Join(testcache.Dir(), "realpkgs", "trees")
 	ents, err := os.ReadDir(trees)
 	if err != nil || len(ents) == 0 {
 		b.Skipf("no package trees in %s (run testdata/realpkgs/fetch.sh)", trees)

@@ -18,13 +18,14 @@ import (
 	"github.com/systemd-harden/systemd-harden/internal/score"
 	"github.com/systemd-harden/systemd-harden/internal/sdversion"
 	"github.com/systemd-harden/systemd-harden/internal/source"
+	"github.com/systemd-harden/systemd-harden/internal/testcache"
 	"github.com/systemd-harden/systemd-harden/internal/tree"
 	"github.com/systemd-harden/systemd-harden/internal/unitload"
 )
 
 // requireOracle is set by `make test`: there a missing systemd-analyze or
 // package cache is a failure, not a skip.
-func requireOracle() bool { return os.Getenv("SYSTEMD_HARDEN_REQUIRE_ORACLE") != "" }
+func requireOracle() bool { return testcache.Required() }
 
 func skipOrFail(t *testing.T, format string, args ...any) {
 	t.Helper()
@@ -68,14 +69,6 @@ func analyzer257(t *testing.T) *oracle.Analyzer {
 	}
 	a.Env = []string{"SYSTEMD_UNIT_PATH=" + strings.Join(sdversion.SearchPaths(257), ":")}
 	return a
-}
-
-// cacheDir is where the test setup keeps downloaded packages.
-func cacheDir() string {
-	if d := os.Getenv("SYSTEMD_HARDEN_CACHE"); d != "" {
-		return d
-	}
-	return "/var/cache/systemd-harden-test"
 }
 
 // compare checks our result for one unit against the oracle's and returns
@@ -215,12 +208,12 @@ func TestOracleRealPackages(t *testing.T) { testRealPackages(t, analyzer(t)) }
 func TestOracleRealPackages257(t *testing.T) { testRealPackages(t, analyzer257(t)) }
 
 func testRealPackages(t *testing.T, a *oracle.Analyzer) {
-	trees := filepath.Join(cacheDir(), "realpkgs", "trees")
+	trees := filepath.Join(testcache.Dir(), "realpkgs", "trees")
 	ents, err := os.ReadDir(trees)
 	if err != nil || len(ents) == 0 {
 		skipOrFail(t, "no package trees in %s (run testdata/realpkgs/fetch.sh)", trees)
 	}
-	if v, err := os.ReadFile(filepath.Join(cacheDir(), "realpkgs", "versions.txt")); err == nil {
+	if v, err := os.ReadFile(filepath.Join(testcache.Dir(), "realpkgs", "versions.txt")); err == nil {
 		t.Logf("package versions:\n%s", v)
 	}
 	var jobs []job
@@ -251,7 +244,7 @@ func testRealPackages(t *testing.T, a *oracle.Analyzer) {
 // extracted tree: score pkg.deb == score <tree> == systemd-analyze.
 func TestOracleRealDebs(t *testing.T) {
 	a := analyzer(t)
-	versions, err := os.ReadFile(filepath.Join(cacheDir(), "realpkgs", "versions.txt"))
+	versions, err := os.ReadFile(filepath.Join(testcache.Dir(), "realpkgs", "versions.txt"))
 	if err != nil {
 		skipOrFail(t, "no package cache (run testdata/realpkgs/fetch.sh): %v", err)
 	}
@@ -259,7 +252,7 @@ func TestOracleRealDebs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	trees := filepath.Join(cacheDir(), "realpkgs", "trees")
+	trees := filepath.Join(testcache.Dir(), "realpkgs", "trees")
 	pkgs, units := 0, 0
 	for _, line := range strings.Split(strings.TrimSpace(string(versions)), "\n") {
 		f := strings.Fields(line)

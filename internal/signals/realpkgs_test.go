@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -12,28 +11,15 @@ import (
 	"github.com/systemd-harden/systemd-harden/internal/debread"
 	"github.com/systemd-harden/systemd-harden/internal/secinfo"
 	"github.com/systemd-harden/systemd-harden/internal/signals"
+	"github.com/systemd-harden/systemd-harden/internal/testcache"
 	"github.com/systemd-harden/systemd-harden/internal/unitload"
 )
-
-func cacheDir() string {
-	if d := os.Getenv("SYSTEMD_HARDEN_CACHE"); d != "" {
-		return d
-	}
-	return "/var/cache/systemd-harden-test"
-}
 
 // TestRealPackages evaluates every service unit of the cached real
 // Debian packages: no panic, evidence always present, and a summary of
 // what fired (go test -v shows it).
 func TestRealPackages(t *testing.T) {
-	debs, _ := filepath.Glob(filepath.Join(cacheDir(), "realpkgs", "debs", "*.deb"))
-	if len(debs) == 0 {
-		if os.Getenv("SYSTEMD_HARDEN_REQUIRE_ORACLE") != "" {
-			t.Fatalf("no packages in %s/realpkgs/debs (run testdata/realpkgs/fetch.sh)", cacheDir())
-		}
-		t.Skipf("no packages in %s/realpkgs/debs (run testdata/realpkgs/fetch.sh)", cacheDir())
-	}
-	sort.Strings(debs)
+	debs := testcache.RealDebs(t)
 	examples := map[string][]string{}
 	counts := map[string]int{}
 	directives := map[string]int{}

@@ -11,6 +11,7 @@ import (
 	"unicode"
 
 	"github.com/coreos/go-systemd/v22/unit"
+	"github.com/systemd-harden/systemd-harden/internal/testcache"
 )
 
 func TestSplitLines(t *testing.T) {
@@ -137,16 +138,9 @@ func asError(err error, pe **Error) bool {
 // the real packages the test setup downloaded and checks that it comes
 // back byte for byte.
 func TestRoundTripRealPackages(t *testing.T) {
-	cache := os.Getenv("SYSTEMD_HARDEN_CACHE")
-	if cache == "" {
-		cache = "/var/cache/systemd-harden-test"
-	}
-	trees := filepath.Join(cache, "realpkgs", "trees")
+	trees := filepath.Join(testcache.Dir(), "realpkgs", "trees")
 	if _, err := os.Stat(trees); err != nil {
-		if os.Getenv("SYSTEMD_HARDEN_REQUIRE_ORACLE") != "" {
-			t.Fatalf("no package trees in %s", trees)
-		}
-		t.Skipf("no package trees in %s (run testdata/realpkgs/fetch.sh)", trees)
+		testcache.Missing(t, "no package trees in %s (run testdata/realpkgs/fetch.sh)", trees)
 	}
 	n := 0
 	err := filepath.WalkDir(trees, func(p string, d fs.DirEntry, err error) error {
