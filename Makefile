@@ -24,9 +24,13 @@ FUZZTIME  ?= 200000x
 # Debian packages the tests need: the 252 oracle (systemd-analyze), dpkg-deb,
 # apt-get download, flock, xz, rpmbuild (Debian's rpm) for the RPM reader's
 # fixtures and the %systemd_harden macro tests (rpmspec, rpmlint), zstd and
-# bzip2 for compressed test packages, lintian for the .deb writer's checks.
-TEST_DEBS := systemd dpkg-dev apt util-linux xz-utils ca-certificates rpm rpm2cpio cpio zstd bzip2 lintian rpmlint
-TEST_CMDS := systemd-analyze dpkg-deb apt-get flock xz rpmbuild rpmspec rpm2cpio cpio zstd bzip2 lintian rpmlint
+# bzip2 for compressed test packages, lintian for the .deb writer's checks;
+# build-essential, debhelper and mmdebstrap build sample source packages and
+# upgrade them in a chroot (migrate-sysv).
+TEST_DEBS := systemd dpkg-dev apt util-linux xz-utils ca-certificates rpm rpm2cpio cpio zstd bzip2 lintian rpmlint \
+             build-essential debhelper mmdebstrap
+TEST_CMDS := systemd-analyze dpkg-deb apt-get flock xz rpmbuild rpmspec rpm2cpio cpio zstd bzip2 lintian rpmlint \
+             dpkg-buildpackage dh mmdebstrap
 
 .PHONY: all build demo test deps fetch bench fuzz install clean vet
 

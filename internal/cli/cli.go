@@ -61,6 +61,8 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			e.checkCommand(),
 			e.tiersCommand(),
 			e.explainCommand(),
+			e.migrateCommand(),
+			e.sysvNotesCommand(),
 		},
 	}
 	err := app.Run(ctx, args)

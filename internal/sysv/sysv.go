@@ -26,7 +26,23 @@ type Script struct {
 	// Replaced is the package's unit file of that name, or the unit whose
 	// [Install] Alias= carries the name; "" when nothing replaces it.
 	Replaced string
-	How      string // "unit", "masked", "alias" (empty when not replaced)
+	How      string // "unit", "masked", "alias", "provides" (empty when not replaced)
+
+	Name     string // the script's file name: "foo"
+	Conffile bool   // listed in the package's conffiles
+	LSB      LSB    // its LSB header (Present false for a symlink or no header)
+	// Default is the settings file the package ships for the script,
+	// /etc/default/<name> (Debian) or /etc/sysconfig/<name> (RPM); "" when
+	// none. DefaultConffile says it is a conffile, UnitReadsDefault that the
+	// replacing unit names it in EnvironmentFile=, ScriptReadsDefault that
+	// the script's text mentions its directory.
+	Default            string
+	DefaultConffile    bool
+	UnitReadsDefault   bool
+	ScriptReadsDefault bool
+	// Calls are the maintainer script lines that manage this script
+	// (update-rc.d, invoke-rc.d, chkconfig, systemd-sysv-convert).
+	Calls []Call
 }
 
 // backup suffixes systemd skips as hidden or backup files
@@ -76,7 +92,7 @@ func Find(pkg *pkgmodel.Package, version int) ([]Script, error) {
 		if !in || !isScript(e) {
 			continue
 		}
-		out = append(out, Script{Path: e.Path, Unit: UnitName(path.Base(e.Path))})
+		out = append(out, Script{Path: e.Path, Unit: UnitName(path.Base(e.Path)), Name: path.Base(e.Path)})
 	}
 	if len(out) == 0 {
 		return nil, nil
@@ -120,12 +136,14 @@ func Find(pkg *pkgmodel.Package, version int) ([]Script, error) {
 			s.Replaced, s.How = p, "alias"
 		}
 	}
+	describe(pkg, l, out)
 	return out, nil
 }
 
 // Findings turns scripts into findings: sysv-init-script-with-unit (info)
 // for a replaced script, sysv-init-script-without-unit (warning) for one
-// that nothing replaces.
+// that nothing replaces, and sysv-default-file-not-read-by-unit (info)
+// when the script's settings file is shipped but the unit ignores it.
 func Findings(pkg *pkgmodel.Package, scripts []Script, tier string) []finding.Finding {
 	var fs []finding.Finding
 	for _, s := range scripts {
@@ -138,10 +156,21 @@ func Findings(pkg *pkgmodel.Package, scripts []Script, tier string) []finding.Fi
 			f.Tag, f.Severity, f.Detail = "sysv-init-script-with-unit", finding.Info, fmt.Sprintf("%s (masked by %s)", s.Path, s.Replaced)
 		case "alias":
 			f.Tag, f.Severity, f.Detail = "sysv-init-script-with-unit", finding.Info, fmt.Sprintf("%s (Alias= of %s)", s.Path, s.Replaced)
+		case "provides":
+			f.Tag, f.Severity, f.Detail = "sysv-init-script-with-unit", finding.Info, fmt.Sprintf("%s (LSB Provides: %s)", s.Path, s.Replaced)
 		default:
 			f.Tag, f.Severity, f.Detail = "sysv-init-script-with-unit", finding.Info, fmt.Sprintf("%s (unit %s)", s.Path, s.Replaced)
 		}
 		fs = append(fs, f)
+		// Settings in /etc/default/<name> that only the script read are
+		// silently ignored under systemd; dropping the script is the
+		// moment to decide what becomes of them.
+		if s.Default != "" && s.How != "" && s.How != "masked" && !s.UnitReadsDefault {
+			d := f
+			d.Tag, d.Severity, d.Path = "sysv-default-file-not-read-by-unit", finding.Info, s.Default
+			d.Detail = fmt.Sprintf("%s (unit %s has no EnvironmentFile=%s)", s.Default, s.Replaced, s.Default)
+			fs = append(fs, d)
+		}
 	}
 	return fs
 }

@@ -15,7 +15,9 @@ Explanation: The package ships a SysV init script next to a systemd unit of the
  update-rc.d calls for it): remove debian/<package>.init, remove the
  conffile on upgrade with rm_conffile in debian/<package>.maintscript,
  handle /etc/default/<package> if the script read it, and tell users in
- NEWS.Debian.
+ NEWS.Debian. "systemd-harden migrate-sysv" makes this change in a source
+ tree (or prints it as a diff), and "systemd-harden sysv-notes" prints
+ the steps for a built package.
  .
  For RPM: Fedora's packaging guidelines do not allow a SysV init script
  in a package that ships a unit, and openSUSE's rpmlint reports it as
