@@ -10,30 +10,17 @@ import (
 	"testing"
 
 	"github.com/systemd-harden/systemd-harden/internal/debread"
+	"github.com/systemd-harden/systemd-harden/internal/testcache"
 )
-
-func cacheDir() string {
-	if d := os.Getenv("SYSTEMD_HARDEN_CACHE"); d != "" {
-		return d
-	}
-	return "/var/cache/systemd-harden-test"
-}
 
 // realDebs returns the cached real packages, skipping (or failing when the
 // oracle tests are required) when there are none or dpkg-deb is missing.
 func realDebs(t *testing.T) []string {
 	t.Helper()
-	debs, _ := filepath.Glob(filepath.Join(cacheDir(), "realpkgs", "debs", "*.deb"))
-	if len(debs) == 0 {
-		if os.Getenv("SYSTEMD_HARDEN_REQUIRE_ORACLE") != "" {
-			t.Fatalf("no packages in %s/realpkgs/debs (run testdata/realpkgs/fetch.sh)", cacheDir())
-		}
-		t.Skipf("no packages in %s/realpkgs/debs (run testdata/realpkgs/fetch.sh)", cacheDir())
-	}
+	debs := testcache.RealDebs(t)
 	if _, err := exec.LookPath("dpkg-deb"); err != nil {
-		t.Skip("dpkg-deb not installed")
+		testcache.Missing(t, "dpkg-deb not installed")
 	}
-	sort.Strings(debs)
 	return debs
 }
 
