@@ -32,7 +32,7 @@ TEST_DEBS := systemd dpkg-dev apt util-linux xz-utils ca-certificates rpm rpm2cp
 TEST_CMDS := systemd-analyze dpkg-deb apt-get flock xz rpmbuild rpmspec rpm2cpio cpio zstd bzip2 lintian rpmlint \
              dpkg-buildpackage dh mmdebstrap
 
-.PHONY: all build demo test deps fetch bench fuzz install clean vet deb dist
+.PHONY: all build demo test deps fetch bench fuzz install clean vet deb dist man
 
 all: build
 
@@ -107,6 +107,10 @@ fuzz:
 install: build
 	install -D -m 0755 bin/systemd-harden $(DESTDIR)$(BINDIR)/systemd-harden
 	install -D -m 0644 rpmmacros/macros.systemd_harden $(DESTDIR)$(RPMMACRODIR)/macros.systemd_harden
+
+# man generates the man pages from the commands' flag definitions.
+man:
+	$(GO) run ./internal/manpage/cmd/genman -o bin/man
 
 # deb builds the project's own packages (systemd-harden, dh-systemd-harden)
 # into .. and checks them (lintian, contents, the autopkgtest in a scratch

@@ -45,26 +45,7 @@ type env struct {
 // Run runs the command line args (args[0] is the program name) and returns
 // the exit status.
 func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	e := &env{stdout: stdout, stderr: stderr}
-	app := &ucli.Command{
-		Name:                  "systemd-harden",
-		Usage:                 "score, check and harden the systemd units a package ships",
-		Version:               Version,
-		Writer:                stdout,
-		ErrWriter:             stderr,
-		HideHelpCommand:       true,
-		EnableShellCompletion: true,
-		ExitErrHandler:        func(context.Context, *ucli.Command, error) {},
-		Commands: []*ucli.Command{
-			e.scoreCommand(),
-			e.applyCommand(),
-			e.checkCommand(),
-			e.tiersCommand(),
-			e.explainCommand(),
-			e.migrateCommand(),
-			e.sysvNotesCommand(),
-		},
-	}
+	app := (&env{stdout: stdout, stderr: stderr}).command()
 	err := app.Run(ctx, args)
 	if err == nil {
 		return ExitOK
@@ -79,6 +60,37 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	// Anything else is a usage error from the flag parser.
 	fmt.Fprintln(stderr, "systemd-harden: "+strings.TrimSpace(err.Error()))
 	return ExitInput
+}
+
+// Command returns the root command, with every subcommand and flag, without
+// running it: what the man page generator (internal/manpage) documents, so
+// the pages are built from the same definitions as --help. Its output
+// streams are discarded.
+func Command() *ucli.Command {
+	return (&env{stdout: io.Discard, stderr: io.Discard}).command()
+}
+
+// command builds the root command; Run and Command share it.
+func (e *env) command() *ucli.Command {
+	return &ucli.Command{
+		Name:                  "systemd-harden",
+		Usage:                 "score, check and harden the systemd units a package ships",
+		Version:               Version,
+		Writer:                e.stdout,
+		ErrWriter:             e.stderr,
+		HideHelpCommand:       true,
+		EnableShellCompletion: true,
+		ExitErrHandler:        func(context.Context, *ucli.Command, error) {},
+		Commands: []*ucli.Command{
+			e.scoreCommand(),
+			e.applyCommand(),
+			e.checkCommand(),
+			e.tiersCommand(),
+			e.explainCommand(),
+			e.migrateCommand(),
+			e.sysvNotesCommand(),
+		},
+	}
 }
 
 // targetVersion returns the systemd version to model: the flag, else the

@@ -518,3 +518,25 @@ func (o *Options) PkgFile(debianDir, pkg, name string, host *Host) string {
 	}
 	return ""
 }
+
+// Option describes one entry of the option table Parse uses, for
+// documentation (the dh_systemd_harden man page is generated from it).
+type Option struct {
+	// Names, the long or single-letter spellings, first the primary one.
+	Names []string
+	// TakesValue is true for options that need a value (=s in Getopt::Long).
+	TakesValue bool
+	// ToolOnly marks the command's own options, as opposed to debhelper's
+	// common ones.
+	ToolOnly bool
+}
+
+// OptionTable returns the option table Parse uses, in its order.
+func OptionTable() []Option {
+	p := newParser(nil, nil)
+	out := make([]Option, 0, len(p.specs))
+	for _, s := range p.specs {
+		out = append(out, Option{Names: append([]string(nil), s.names...), TakesValue: s.value == needValue, ToolOnly: s.toolOnly})
+	}
+	return out
+}
