@@ -90,10 +90,20 @@ func expandVars(text string) []string {
 func created(pkg *pkgmodel.Package) (users map[string]finding.Evidence, groups map[string]finding.Evidence) {
 	users, groups = map[string]finding.Evidence{}, map[string]finding.Evidence{}
 	for _, s := range pkg.Scripts {
-		for i, line := range expandVars(s.Text) {
-			for _, m := range userCreation.FindAllStringSubmatch(line, -1) {
+		lines := expandVars(s.Text)
+		for i, line := range lines {
+			// A call continued with "\" is read whole (evidence: its first line).
+			full := line
+			for j := i; strings.HasSuffix(strings.TrimSpace(lines[j]), "\\") && j+1 < len(lines); j++ {
+				full = strings.TrimSuffix(strings.TrimSpace(full), "\\") + " " + lines[j+1]
+			}
+			for _, m := range userCreation.FindAllStringSubmatch(full, -1) {
 				name := lastName(m[2])
 				if name == "" {
+					continue
+				}
+				// "adduser USER GROUP" adds an existing user to a group.
+				if m[1] == "adduser" && len(names(m[2])) == 2 {
 					continue
 				}
 				ev := finding.Evidence{Path: scriptPath(pkg, s.Name), Line: i + 1, Text: strings.TrimSpace(line)}
@@ -147,23 +157,68 @@ func scriptPath(pkg *pkgmodel.Package, name string) string {
 // lastName returns the last word of a command's arguments that is not an
 // option or an option's value (good enough for adduser/useradd lines).
 func lastName(args string) string {
-	f := strings.Fields(args)
+	n := names(args)
+	if len(n) == 0 {
+		return ""
+	}
+	return n[len(n)-1]
+}
+
+// shellWords splits like the shell for what maintainer scripts write:
+// quoted words ("PostgreSQL administrator") stay one word, quotes kept.
+func shellWords(s string) []string {
+	var out []string
+	var cur strings.Builder
+	var quote rune
+	in := false
+	for _, r := range s {
+		switch {
+		case quote != 0:
+			cur.WriteRune(r)
+			if r == quote {
+				quote = 0
+			}
+		case r == '"' || r == '\'':
+			quote, in = r, true
+			cur.WriteRune(r)
+		case r == ' ' || r == '\t':
+			if in {
+				out = append(out, cur.String())
+				cur.Reset()
+				in = false
+			}
+		default:
+			cur.WriteRune(r)
+			in = true
+		}
+	}
+	if in {
+		out = append(out, cur.String())
+	}
+	return out
+}
+
+// names returns the positional words of an adduser/useradd call: options,
+// their values, variables, paths and redirections left out; "\" (a line
+// continuation) and "||"/"&&" end the command.
+func names(args string) []string {
+	f := shellWords(args)
 	valued := map[string]bool{"--home": true, "--shell": true, "--gecos": true, "--ingroup": true, "--uid": true, "--gid": true,
 		"--comment": true, "-d": true, "-s": true, "-c": true, "-g": true, "-G": true, "-u": true, "-K": true, "--firstuid": true, "--lastuid": true, "--conf": true}
-	name := ""
+	var out []string
 	for i := 0; i < len(f); i++ {
 		w := strings.Trim(f[i], `"'`)
 		switch {
 		case valued[w]:
 			i++
-		case strings.HasPrefix(w, "-"), strings.Contains(w, "$"), strings.Contains(w, "/"), w == ">" || w == "2>&1" || w == "2>/dev/null" || w == ">/dev/null":
-		case w == "||" || w == "&&":
-			return name
+		case w == "\\", w == "||", w == "&&":
+			return out
+		case strings.HasPrefix(w, "-"), strings.Contains(w, "$"), strings.Contains(w, "/"), strings.ContainsAny(w, "<>"):
 		default:
-			name = w
+			out = append(out, w)
 		}
 	}
-	return name
+	return out
 }
 
 type owned struct {
@@ -353,6 +408,14 @@ func Analyze(in signals.Input, sig signals.Result) *Analysis {
 		if ev := dropsOwnPrivileges(u, pkg); ev != nil {
 			block("dynamic-user-capabilities", "the root daemon drops its own privileges (to its own user, or with libcap), which needs root", *ev)
 		}
+		// A system user the package creates that no unit runs as is the
+		// user the root daemon switches to by itself, from its own
+		// configuration (haproxy, unbound, postgresql's pg_ctlcluster):
+		// under a transient user that switch fails and the files stay
+		// owned by the static one. Found by the boot harness.
+		if n, ev := unusedUser(users, in.Units); n != "" {
+			block("dynamic-user-capabilities", "the package creates the system user "+n+", which no unit runs as: the root daemon switches to it itself", ev)
+		}
 		// What the static signals say a daemon needs root for.
 		for _, n := range rootSignals {
 			if s, ok := sig.Fired[n]; ok && len(s.Evidence) > 0 {
@@ -517,6 +580,28 @@ var userOption = regexp.MustCompile(`(?:^|\s)(?:-u|-U|--user|--uid|--runas|-g|--
 
 // dropsOwnPrivileges finds a root daemon that switches to a user itself:
 // an Exec*= line passes a user option, or the package links libcap.
+// unusedUser returns a user the package creates that no unit of the
+// package names in User= (the first by name, for stable output).
+func unusedUser(users map[string]finding.Evidence, units []*unitload.Unit) (string, finding.Evidence) {
+	used := map[string]bool{}
+	for _, u := range units {
+		if v, _, ok := explicitValue(u, "User"); ok {
+			used[v] = true
+		}
+	}
+	var names []string
+	for n := range users {
+		if !used[n] {
+			names = append(names, n)
+		}
+	}
+	if len(names) == 0 {
+		return "", finding.Evidence{}
+	}
+	sort.Strings(names)
+	return names[0], users[names[0]]
+}
+
 func dropsOwnPrivileges(u *unitload.Unit, pkg *pkgmodel.Package) *finding.Evidence {
 	for _, f := range u.Files {
 		for _, a := range f.Assignments {
