@@ -26,13 +26,14 @@ FUZZTIME  ?= 200000x
 # fixtures and the %systemd_harden macro tests (rpmspec, rpmlint), zstd and
 # bzip2 for compressed test packages, lintian for the .deb writer's checks;
 # build-essential, debhelper and mmdebstrap build sample source packages and
-# upgrade them in a chroot (migrate-sysv).
+# upgrade them in a chroot (migrate-sysv); systemd-container (systemd-nspawn)
+# boots the services under the tiers (testdata/boot).
 TEST_DEBS := systemd dpkg-dev apt util-linux xz-utils ca-certificates rpm rpm2cpio cpio zstd bzip2 lintian rpmlint \
-             build-essential debhelper mmdebstrap
+             build-essential debhelper mmdebstrap systemd-container
 TEST_CMDS := systemd-analyze dpkg-deb apt-get flock xz rpmbuild rpmspec rpm2cpio cpio zstd bzip2 lintian rpmlint \
-             dpkg-buildpackage dh mmdebstrap
+             dpkg-buildpackage dh mmdebstrap systemd-nspawn nsenter
 
-.PHONY: all build demo test deps fetch bench fuzz install clean vet deb dist man
+.PHONY: all build demo test deps fetch bench fuzz install clean vet deb dist man boot-test
 
 all: build
 
@@ -71,10 +72,17 @@ fetch: deps
 
 test: fetch vet
 	SYSTEMD_HARDEN_REQUIRE_ORACLE=1 SYSTEMD_HARDEN_ORACLE_257=1 $(GO) test ./...
+	@echo "== boot smoke: three real services, one per tier, under systemd-nspawn (skipped, with the reason, where containers cannot boot) =="
+	$(GO) test -count=1 -v -timeout 20m ./testdata/boot/
+
+# boot-test boots every (service, tier) case: 20 real services x 3 tiers,
+# each beside its unhardened control (root, Debian 12, systemd-nspawn).
+boot-test: deps
+	SYSTEMD_HARDEN_BOOT_SET=full $(GO) test -count=1 -v -timeout 60m ./testdata/boot/
 
 vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || { gofmt -l .; echo 'gofmt needed'; exit 1; }
-	$(GO) vet ./...
+	$(GO) vet ./... ./testdata/boot/
 
 # bench prints, each measured in the same run as its baseline:
 #  - scoring throughput (units/s, from disk and in memory) and the ratio to

@@ -1,0 +1,97 @@
+package boot
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+)
+
+// These tests need no container; the boot runs live in testdata/boot.
+
+func TestCaseSets(t *testing.T) {
+	all := AllCases()
+	ids := map[string]bool{}
+	for _, c := range all {
+		if ids[c.ID()] {
+			t.Errorf("duplicate case %s", c.ID())
+		}
+		ids[c.ID()] = true
+		if c.Probe == "" || len(c.Units) == 0 || len(c.Install) == 0 || len(c.Rewrite) == 0 {
+			t.Errorf("%s: incomplete case", c.ID())
+		}
+		if c.Refused && c.Tier != "dynamic-user" {
+			t.Errorf("%s: only dynamic-user is expected to be refused", c.ID())
+		}
+	}
+	tiers := map[string]int{}
+	for _, c := range SmokeCases() {
+		tiers[c.Tier]++
+		if c.Refused {
+			t.Errorf("smoke case %s boots nothing", c.ID())
+		}
+	}
+	for _, tier := range Tiers {
+		if tiers[tier] != 1 {
+			t.Errorf("smoke set: %d cases for tier %s, want 1", tiers[tier], tier)
+		}
+	}
+	if RootfsKey(Packages()) != RootfsKey(append([]string{}, Packages()...)) {
+		t.Error("rootfs key is not stable")
+	}
+}
+
+func TestTemplate(t *testing.T) {
+	for in, want := range map[string]string{
+		"postfix@-.service":          "postfix@.service",
+		"postgresql@15-main.service": "postgresql@.service",
+		"nginx.service":              "nginx.service",
+		"foo@.service":               "foo@.service",
+	} {
+		if got := template(in); got != want {
+			t.Errorf("template(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestRefusal(t *testing.T) {
+	c := Case{Tier: "dynamic-user"}
+	if ok, _ := refusal(c, []UnitExposure{{Unit: "a.service", Tier: "strict", Findings: []string{"tier-refused"}, Tested: true}}); !ok {
+		t.Error("fallback to strict with tier-refused is a refusal")
+	}
+	if ok, _ := refusal(c, []UnitExposure{{Unit: "a.service", Tier: "strict", Findings: []string{"tier-refused"}}}); ok {
+		t.Error("an untested unit's refusal does not count")
+	}
+	if ok, _ := refusal(Case{Tier: "strict"}, []UnitExposure{{Unit: "a.service", Status: "refused", Tested: true}}); !ok {
+		t.Error("status refused is a refusal")
+	}
+	if ok, _ := refusal(c, []UnitExposure{{Unit: "a.service", Tier: "dynamic-user", Status: "rewritten", Tested: true}}); ok {
+		t.Error("a rewritten unit is not refused")
+	}
+}
+
+func TestSummary(t *testing.T) {
+	b, a := 9.6, 7.0
+	rs := []Result{
+		{ID: "x/baseline", Outcome: "pass", Units: []UnitExposure{{Tested: true, Before: &b, After: &a}}},
+		{ID: "y/dynamic-user", Outcome: "refused"},
+		{ID: "z/strict", Outcome: "fail", Error: "probe: no answer", Hardened: &RunResult{Step: "probe", Error: "no answer", Diag: "journal line"}},
+		{ID: "w/strict", Outcome: "control-failed", Control: &RunResult{Step: "start"}},
+		{ID: "n/baseline/broken", Broken: true, Outcome: "pass", Hardened: &RunResult{Step: "start",
+			Diag: "● n.service\n   Active: failed\nNov 28 03:25:28.600004 testct n[1]: cannot open /var/lib/n: Read-only file system\n# /lib/systemd/system/n.service"}},
+	}
+	var buf bytes.Buffer
+	p, f := Summary(&buf, rs)
+	out := buf.String()
+	if p != 3 || f != 1 {
+		t.Errorf("passed %d failed %d, want 3 1", p, f)
+	}
+	if !strings.HasSuffix(out, "\n3 passed, 1 failed\n") {
+		t.Errorf("summary does not end with the count line:\n%s", out)
+	}
+	for _, want := range []string{"9.6", "7.0", "journal line", "not counted (control failed): w/strict",
+		"negative control failed as expected at step start", "cannot open /var/lib/n: Read-only file system"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("summary lacks %q:\n%s", want, out)
+		}
+	}
+}
