@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -112,4 +113,58 @@ func TestRealPackages(t *testing.T) {
 		b.WriteString(strings.Join(writableLines, "\n"))
 	}
 	t.Log("\n" + b.String())
+}
+
+// TestMailSpoolWritable: a mail transport agent gets /var/mail writable
+// (the boot harness found postfix bouncing local mail under
+// ProtectSystem=strict without it); other daemons do not.
+func TestMailSpoolWritable(t *testing.T) {
+	debs := testcache.RealDebs(t)
+	for _, c := range []struct {
+		pkg, unit string
+		want      bool
+	}{
+		{"postfix", "postfix@.service", true},
+		{"redis-server", "redis-server.service", false},
+		{"nginx-common", "nginx.service", false},
+	} {
+		var deb string
+		for _, d := range debs {
+			if strings.HasPrefix(filepath.Base(d), c.pkg+"_") {
+				deb = d
+			}
+		}
+		if deb == "" {
+			t.Fatalf("%s not in the real packages", c.pkg)
+		}
+		p, err := debread.Read(context.Background(), deb, debread.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		l, err := unitload.New(p.Tree, 252)
+		if err != nil {
+			t.Fatal(err)
+		}
+		u, err := l.Load(c.unit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		info, _, err := secinfo.Compute(secinfo.Input{ID: u.ID, Path: u.Path, Files: u.Files, Version: 252})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := signals.Evaluate(signals.Input{Pkg: p, Unit: u, Info: info, Units: []*unitload.Unit{u}})
+		got := false
+		for _, w := range r.Writable {
+			if w.Path == "/var/mail" {
+				got = true
+				if w.Value != "-/var/mail" || !strings.Contains(w.Evidence.Text, "mail-transport-agent") {
+					t.Errorf("%s: /var/mail as %s=%s, evidence %+v", c.unit, w.Directive, w.Value, w.Evidence)
+				}
+			}
+		}
+		if got != c.want {
+			t.Errorf("%s: /var/mail writable = %v, want %v", c.unit, got, c.want)
+		}
+	}
 }

@@ -105,6 +105,7 @@ func (c *ctx) writable() []Writable {
 	cands = append(cands, c.pidfileWritable(known)...)
 	cands = append(cands, c.tmpfilesWritable()...)
 	cands = append(cands, c.logrotateWritable()...)
+	cands = append(cands, c.mailWritable()...)
 	cands = append(cands, c.mentionedWritable(known, cands)...)
 	return collapse(cands)
 }
@@ -316,6 +317,25 @@ func (c *ctx) logrotateWritable() []candidate {
 		out = append(out, rwp(d, finding.Evidence{Path: l.file, Line: l.line, Text: l.text}, prioInferred))
 	}
 	return out
+}
+
+// mailProvides are the virtual packages a mail transport or delivery agent
+// provides (Debian; RPM's MTA and smtpdaemon).
+var mailProvides = map[string]bool{"mail-transport-agent": true, "mail-delivery-agent": true, "MTA": true, "smtpdaemon": true}
+
+// mailWritable makes the mail spool writable for a mail transport agent:
+// local delivery writes /var/mail/<user> (and its lock files), a directory
+// the MTA never ships (base-files does). The boot harness found postfix
+// bouncing local mail under ProtectSystem=strict without it.
+func (c *ctx) mailWritable() []candidate {
+	for _, r := range relations(c.pkg, "Provides") {
+		for _, n := range r.names {
+			if mailProvides[n] {
+				return []candidate{rwp("/var/mail", r.evidence(c.pkg.Format), prioInferred)}
+			}
+		}
+	}
+	return nil
 }
 
 // absPath finds absolute paths in command lines and settings; "$" and
