@@ -40,7 +40,7 @@ func debFor(t *testing.T, pkg string) string {
 	t.Helper()
 	m, _ := filepath.Glob(filepath.Join(testcache.Dir(), "realpkgs", "debs", pkg+"_*.deb"))
 	if len(m) != 1 {
-		skipOrFail(t, "no cached .deb for %s", pkg)
+		testcache.Missing(t, "no cached .deb for %s", pkg)
 	}
 	return m[0]
 }

@@ -20,15 +20,6 @@ import (
 	"github.com/systemd-harden/systemd-harden/internal/tree"
 )
 
-func requireOracle() bool { return testcache.Required() }
-
-func skipOrFail(t *testing.T, format string, args ...any) {
-	t.Helper()
-	if requireOracle() {
-		t.Fatalf(format, args...)
-	}
-	t.Skipf(format, args...)
-}
 
 // copyUnitDirs copies the unit directories of a package tree (all the
 // loader reads) into a fresh root.
@@ -60,7 +51,7 @@ func applyAll(t *testing.T, tier string, version int) []applied {
 	trees := filepath.Join(testcache.Dir(), "realpkgs", "trees")
 	ents, err := os.ReadDir(trees)
 	if err != nil || len(ents) < 20 {
-		skipOrFail(t, "no package trees in %s", trees)
+		testcache.Missing(t, "no package trees in %s", trees)
 	}
 	set, err := tiers.Load()
 	if err != nil {
@@ -108,7 +99,7 @@ func applyAll(t *testing.T, tier string, version int) []applied {
 func TestOracleAfterApply(t *testing.T) {
 	bin, err := exec.LookPath("systemd-analyze")
 	if err != nil {
-		skipOrFail(t, "systemd-analyze not installed")
+		testcache.Missing(t, "systemd-analyze not installed")
 	}
 	a, err := oracle.New(context.Background(), bin, t.TempDir())
 	if err != nil {
@@ -186,7 +177,7 @@ func TestOracleAfterApply(t *testing.T) {
 // does catch a directive the target systemd does not know.
 func TestVerifyDropins(t *testing.T) {
 	if _, err := exec.LookPath("systemd-analyze"); err != nil {
-		skipOrFail(t, "systemd-analyze not installed")
+		testcache.Missing(t, "systemd-analyze not installed")
 	}
 	verify := func(root, unit string) string {
 		cmd := exec.Command("systemd-analyze", "verify", "--root="+root, "--man=no", "--generators=no", unit)

@@ -27,19 +27,11 @@ import (
 // package cache is a failure, not a skip.
 func requireOracle() bool { return testcache.Required() }
 
-func skipOrFail(t *testing.T, format string, args ...any) {
-	t.Helper()
-	if requireOracle() {
-		t.Fatalf(format, args...)
-	}
-	t.Skipf(format, args...)
-}
-
 func analyzer(t *testing.T) *oracle.Analyzer {
 	t.Helper()
 	bin, err := exec.LookPath("systemd-analyze")
 	if err != nil {
-		skipOrFail(t, "systemd-analyze not installed")
+		testcache.Missing(t, "systemd-analyze not installed")
 	}
 	a, err := oracle.New(context.Background(), bin, t.TempDir())
 	if err != nil {
@@ -62,7 +54,7 @@ func analyzer257(t *testing.T) *oracle.Analyzer {
 	}
 	a, err := oracle.New(context.Background(), script, t.TempDir())
 	if err != nil {
-		skipOrFail(t, "systemd 257 oracle unavailable: %v", err)
+		testcache.Missing(t, "systemd 257 oracle unavailable: %v", err)
 	}
 	if a.Version != 257 {
 		t.Fatalf("oracle script gave systemd %d, want 257", a.Version)
@@ -211,7 +203,7 @@ func testRealPackages(t *testing.T, a *oracle.Analyzer) {
 	trees := filepath.Join(testcache.Dir(), "realpkgs", "trees")
 	ents, err := os.ReadDir(trees)
 	if err != nil || len(ents) == 0 {
-		skipOrFail(t, "no package trees in %s (run testdata/realpkgs/fetch.sh)", trees)
+		testcache.Missing(t, "no package trees in %s (run testdata/realpkgs/fetch.sh)", trees)
 	}
 	if v, err := os.ReadFile(filepath.Join(testcache.Dir(), "realpkgs", "versions.txt")); err == nil {
 		t.Logf("package versions:\n%s", v)
@@ -246,7 +238,7 @@ func TestOracleRealDebs(t *testing.T) {
 	a := analyzer(t)
 	versions, err := os.ReadFile(filepath.Join(testcache.Dir(), "realpkgs", "versions.txt"))
 	if err != nil {
-		skipOrFail(t, "no package cache (run testdata/realpkgs/fetch.sh): %v", err)
+		testcache.Missing(t, "no package cache (run testdata/realpkgs/fetch.sh): %v", err)
 	}
 	sc, err := score.New(a.Version)
 	if err != nil {
@@ -312,7 +304,7 @@ func TestOracleRPM(t *testing.T) {
 	a := analyzer(t)
 	for _, tool := range []string{"rpmbuild", "rpm2cpio", "cpio"} {
 		if _, err := exec.LookPath(tool); err != nil {
-			skipOrFail(t, "%s not installed", tool)
+			testcache.Missing(t, "%s not installed", tool)
 		}
 	}
 	spec, _ := filepath.Abs("../../testdata/rpm/foo.spec")

@@ -8,18 +8,12 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/systemd-harden/systemd-harden/internal/testcache"
 )
 
 // skipOrFail skips a test whose tools are missing, unless the oracle tests
 // are required (make test), where a skip would hide a missing check.
-func skipOrFail(t *testing.T, format string, args ...any) {
-	t.Helper()
-	if os.Getenv("SYSTEMD_HARDEN_REQUIRE_ORACLE") != "" {
-		t.Fatalf(format, args...)
-	}
-	t.Skipf(format, args...)
-}
-
 // chrootTar returns a cached bookworm minbase chroot as a tarball, built
 // with mmdebstrap when missing (network needed once).
 func chrootTar(t *testing.T) string {
@@ -37,7 +31,7 @@ func chrootTar(t *testing.T) string {
 		"http://deb.debian.org/debian").CombinedOutput()
 	if err != nil {
 		os.Remove(tmp)
-		skipOrFail(t, "mmdebstrap: %v\n%s", err, lastLines(string(out), 20))
+		testcache.Missing(t, "mmdebstrap: %v\n%s", err, lastLines(string(out), 20))
 	}
 	if err := os.Rename(tmp, tarball); err != nil {
 		t.Fatal(err)
@@ -84,16 +78,16 @@ func TestUpgrade(t *testing.T) {
 		t.Skip("-short")
 	}
 	if os.Geteuid() != 0 {
-		skipOrFail(t, "needs root for chroot")
+		testcache.Missing(t, "needs root for chroot")
 	}
 	for _, tool := range []string{"dpkg-buildpackage", "mmdebstrap", "chroot", "tar", "lintian"} {
 		if _, err := exec.LookPath(tool); err != nil {
-			skipOrFail(t, "%s not installed", tool)
+			testcache.Missing(t, "%s not installed", tool)
 		}
 	}
 	if _, err := os.Stat("/usr/share/perl5/Debian/Debhelper/Sequence/systemd.pm"); err != nil {
 		if _, err := exec.LookPath("dh_installsystemd"); err != nil {
-			skipOrFail(t, "debhelper not installed")
+			testcache.Missing(t, "debhelper not installed")
 		}
 	}
 	tarball := chrootTar(t)
