@@ -20,7 +20,6 @@ import (
 	"github.com/systemd-harden/systemd-harden/internal/tree"
 )
 
-
 // copyUnitDirs copies the unit directories of a package tree (all the
 // loader reads) into a fresh root.
 func copyUnitDirs(t *testing.T, from, to string) {
