@@ -38,6 +38,7 @@ func policyFlags() []ucli.Flag {
 		&ucli.StringFlag{Name: "config", Usage: "per-package configuration file (debian/<pkg>.systemd-harden)"},
 		&ucli.IntFlag{Name: "systemd-version", Usage: "systemd version to target (default: the config file's, else the installed one, else 252)"},
 		&ucli.StringSliceFlag{Name: "unit", Usage: "only this unit (repeatable)"},
+		&ucli.StringFlag{Name: "package", Usage: "the binary package a directory target belongs to (debian/<pkg>/, %{buildroot}): names it in findings, plans and overrides"},
 		&ucli.StringFlag{Name: "xz", Usage: "how to decompress xz: auto, go or exec"},
 		&ucli.StringFlag{Name: "notes", Usage: "write the dynamic-user migration notes to FILE (Markdown; JSON lines when FILE ends in .json or .jsonl)"},
 	}
@@ -118,6 +119,14 @@ func (e *env) preparePolicy(ctx context.Context, cmd *ucli.Command, target strin
 		if err := source.WalkEntries(pkg); err != nil {
 			return nil, fail(ExitInput, "%v", err)
 		}
+	}
+	if name := cmd.String("package"); name != "" {
+		// A staging directory has no name of its own; a built package
+		// carries one, which a flag must not contradict.
+		if pkg.Format != pkgmodel.Dir {
+			return nil, fail(ExitInput, "--package: %s is a built package (%s); it names itself", target, pkg.Format)
+		}
+		pkg.Name = name
 	}
 	set, err := tiers.Load()
 	if err != nil {

@@ -217,6 +217,7 @@ func (r *runner) pkg(ctx context.Context, pkg string, matched map[string]bool) (
 	if cfg := o.PkgFile("debian", pkg, ConfigName, r.host); cfg != "" {
 		args = append(args, "--config", cfg)
 	}
+	args = append(args, "--package", pkg)
 	if restricted {
 		for _, n := range names {
 			args = append(args, "--unit", n)
@@ -247,11 +248,6 @@ func (r *runner) pkg(ctx context.Context, pkg string, matched map[string]bool) (
 			return 0, err
 		}
 		for _, l := range lines(out.Bytes()) {
-			// A staging directory has no package name of its own; the
-			// build log should name the binary package.
-			if len(l) > 3 && l[1] == ':' && strings.HasPrefix(l[2:], " (none): ") {
-				l = l[:3] + pkg + ": " + l[len(" (none): ")+2:]
-			}
 			// Errors and warnings always reach the log; info and
 			// pedantic notes only under -v, as debhelper is quiet.
 			if o.Verbose || strings.HasPrefix(l, "E: ") || strings.HasPrefix(l, "W: ") {
