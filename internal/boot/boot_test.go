@@ -22,12 +22,15 @@ func TestCaseSets(t *testing.T) {
 		if c.Refused && c.Tier != "dynamic-user" {
 			t.Errorf("%s: only dynamic-user is expected to be refused", c.ID())
 		}
+		if c.Refused && c.Unchanged {
+			t.Errorf("%s: expected both refused and unchanged", c.ID())
+		}
 	}
 	tiers := map[string]int{}
 	for _, c := range SmokeCases() {
 		tiers[c.Tier]++
-		if c.Refused {
-			t.Errorf("smoke case %s boots nothing", c.ID())
+		if c.Refused || c.Unchanged {
+			t.Errorf("smoke case %s boots nothing hardened", c.ID())
 		}
 	}
 	for _, tier := range Tiers {
@@ -74,6 +77,7 @@ func TestSummary(t *testing.T) {
 	rs := []Result{
 		{ID: "x/baseline", Outcome: "pass", Units: []UnitExposure{{Tested: true, Before: &b, After: &a}}},
 		{ID: "y/dynamic-user", Outcome: "refused"},
+		{ID: "u/baseline", Outcome: "unchanged", Control: &RunResult{Pass: true}},
 		{ID: "z/strict", Outcome: "fail", Error: "probe: no answer", Hardened: &RunResult{Step: "probe", Error: "no answer", Diag: "journal line"}},
 		{ID: "w/strict", Outcome: "control-failed", Control: &RunResult{Step: "start"}},
 		{ID: "n/baseline/broken", Broken: true, Outcome: "pass", Hardened: &RunResult{Step: "start",
@@ -82,10 +86,10 @@ func TestSummary(t *testing.T) {
 	var buf bytes.Buffer
 	p, f := Summary(&buf, rs)
 	out := buf.String()
-	if p != 3 || f != 1 {
-		t.Errorf("passed %d failed %d, want 3 1", p, f)
+	if p != 4 || f != 1 {
+		t.Errorf("passed %d failed %d, want 4 1", p, f)
 	}
-	if !strings.HasSuffix(out, "\n3 passed, 1 failed\n") {
+	if !strings.HasSuffix(out, "\n4 passed, 1 failed\n") {
 		t.Errorf("summary does not end with the count line:\n%s", out)
 	}
 	for _, want := range []string{"9.6", "7.0", "journal line", "not counted (control failed): w/strict",

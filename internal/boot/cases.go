@@ -23,6 +23,10 @@ type Case struct {
 	// "refused", or dynamic-user falling back to strict with a tier-refused
 	// finding); the case asserts the refusal and boots nothing.
 	Refused bool
+	// Unchanged: apply is expected to leave the units without a drop-in
+	// under this tier (a session host: its logins and jobs would inherit
+	// any sandbox); the case asserts that and boots nothing hardened.
+	Unchanged bool
 	// BrokenDropin, when set, is written as an extra drop-in for Units[0] in
 	// the hardened run only, and the hardened run is expected to FAIL: a
 	// negative control proving that the harness can fail.
@@ -60,6 +64,7 @@ type service struct {
 	install, rewrite, units []string
 	pre, setup, probe       string
 	refusedDynamic          bool // dynamic-user is refused for this unit (falls back to strict)
+	untouched               bool // every tier leaves the unit as it is (session-host)
 }
 
 var services = map[string]service{
@@ -101,6 +106,10 @@ var services = map[string]service{
 		install: []string{"postgresql"}, rewrite: []string{"postgresql-common"}, units: []string{"postgresql@15-main.service"},
 		probe: retry(20, `runuser -u postgres -- psql -Atc 'SELECT 1' | grep -qx 1`) +
 			` && runuser -u postgres -- psql -Atc "CREATE TABLE bootprobe (v text); INSERT INTO bootprobe VALUES ('pg-ok'); CHECKPOINT; SELECT v FROM bootprobe" | grep -qx pg-ok`,
+		// Converted, it failed here (systemd chowned /var/lib/postgresql to
+		// the transient user; pg_ctlcluster: "the cluster is owned by user
+		// id 64774 which does not exist"): now refused.
+		refusedDynamic: true,
 	},
 	"dovecot": {
 		install: []string{"dovecot-imapd"}, rewrite: []string{"dovecot-core"}, units: []string{"dovecot.service"},
@@ -140,9 +149,13 @@ var services = map[string]service{
 	"openssh-server": {
 		install: []string{"openssh-server"}, rewrite: []string{"openssh-server"}, units: []string{"ssh.service"},
 		setup: `mkdir -p -m700 /root/.ssh && ssh-keygen -q -t ed25519 -N "" -f /root/.ssh/id_ed25519 && cat /root/.ssh/id_ed25519.pub >> /root/.ssh/authorized_keys`,
+		// The login does an administrator's work: it writes its home, the
+		// shared /var/tmp and /etc, and the files must be there outside
+		// the session.
 		probe: retry(20, `nc -z 127.0.0.1 22`) +
-			` && ssh -i /root/.ssh/id_ed25519 -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR root@127.0.0.1 'echo login-ok' | grep -qx login-ok`,
-		refusedDynamic: true,
+			` && ssh -i /root/.ssh/id_ed25519 -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR root@127.0.0.1 'echo login-ok; for f in /root/ssh-probe /var/tmp/ssh-probe /etc/ssh-probe.conf; do echo ssh-ran > $f; done' | grep -qx login-ok` +
+			` && rc=0; for f in /root/ssh-probe /var/tmp/ssh-probe /etc/ssh-probe.conf; do grep -qs ssh-ran $f || { echo "the login could not write $f"; rc=1; }; done; exit $rc`,
+		refusedDynamic: true, untouched: true,
 	},
 	"unbound": {
 		install: []string{"unbound", "dns-root-data"}, rewrite: []string{"unbound"}, units: []string{"unbound.service"},
@@ -175,7 +188,9 @@ var services = map[string]service{
 		setup: `echo '@reboot root logger -t bootcron job-started; for f in /var/log/boot-cron-probe /var/tmp/boot-cron-probe /root/boot-cron-probe; do echo cron-ran > $f; done' > /etc/cron.d/boot-probe`,
 		probe: retry(40, `journalctl -t bootcron -o cat | grep -q job-started`) +
 			` && sleep 1; rc=0; for f in /var/log/boot-cron-probe /var/tmp/boot-cron-probe /root/boot-cron-probe; do grep -qs cron-ran $f || { echo "the @reboot job could not write $f"; rc=1; }; done; exit $rc`,
-		refusedDynamic: true,
+		// Hardened, the job inherited the sandbox and failed: cron is a
+		// session host, which every tier now leaves alone.
+		refusedDynamic: true, untouched: true,
 	},
 	"rsyslog": {
 		install: []string{"rsyslog"}, rewrite: []string{"rsyslog"}, units: []string{"rsyslog.service"},
@@ -195,9 +210,24 @@ var services = map[string]service{
 		refusedDynamic: true,
 	},
 	"vsftpd": {
+		// A local user downloads a file and uploads one into the home
+		// directory (write_enable, off in Debian's default, turned on).
 		install: []string{"vsftpd"}, rewrite: []string{"vsftpd"}, units: []string{"vsftpd.service"},
-		setup:          `useradd -m -s /bin/bash ftpprobe && echo ftpprobe:ftp-pw-1 | chpasswd && echo vsftpd-probe > /home/ftpprobe/probe.txt && chown ftpprobe: /home/ftpprobe/probe.txt`,
-		probe:          retry(20, `nc -z 127.0.0.1 21`) + ` && curl -fsS ftp://ftpprobe:ftp-pw-1@127.0.0.1/probe.txt | grep -qx vsftpd-probe`,
+		setup: `useradd -m -s /bin/bash ftpprobe && echo ftpprobe:ftp-pw-1 | chpasswd && echo vsftpd-probe > /home/ftpprobe/probe.txt && chown ftpprobe: /home/ftpprobe/probe.txt` +
+			` && sed -i 's/^#*write_enable=.*/write_enable=YES/' /etc/vsftpd.conf && grep -qx write_enable=YES /etc/vsftpd.conf`,
+		probe: retry(20, `nc -z 127.0.0.1 21`) + ` && curl -fsS ftp://ftpprobe:ftp-pw-1@127.0.0.1/probe.txt | grep -qx vsftpd-probe` +
+			` && echo ftp-upload-ok > /run/up.txt && curl -fsS -T /run/up.txt ftp://ftpprobe:ftp-pw-1@127.0.0.1/up.txt && grep -qx ftp-upload-ok /home/ftpprobe/up.txt`,
+		refusedDynamic: true,
+	},
+	"tor": {
+		// tor@default opens its SOCKS port (a SOCKS5 greeting gets the
+		// "no authentication" answer) and creates an onion service's keys
+		// under /var/lib/tor; both work without a network.
+		install: []string{"tor"}, rewrite: []string{"tor"}, units: []string{"tor@default.service"},
+		setup: `printf 'HiddenServiceDir /var/lib/tor/bootprobe/\nHiddenServicePort 80 127.0.0.1:80\n' >> /etc/tor/torrc`,
+		probe: retry(30, `nc -z 127.0.0.1 9050`) +
+			` && test "$(printf '\005\001\000' | nc -w 3 127.0.0.1 9050 | od -An -tx1 | tr -d ' \n')" = 0500` +
+			` && ` + retry(30, `grep -qE '^[a-z2-7]{56}\.onion$' /var/lib/tor/bootprobe/hostname`),
 		refusedDynamic: true,
 	},
 }
@@ -223,8 +253,9 @@ func AllCases() []Case {
 			out = append(out, Case{
 				Service: n, Tier: tier, Install: s.install, Rewrite: s.rewrite, Units: s.units,
 				PreInstall: s.pre, Setup: s.setup, Probe: s.probe,
-				Refused: tier == "dynamic-user" && s.refusedDynamic,
-				Smoke:   smoke[tier] == n, Timeout: 3 * time.Minute,
+				Refused:   tier == "dynamic-user" && s.refusedDynamic,
+				Unchanged: s.untouched && !(tier == "dynamic-user" && s.refusedDynamic),
+				Smoke:     smoke[tier] == n, Timeout: 3 * time.Minute,
 			})
 		}
 	}

@@ -54,7 +54,8 @@ type RunResult struct {
 }
 
 // Result is one case's outcome: pass, fail, refused (the expected
-// refusal, which counts as passed) or control-failed (not counted).
+// refusal), unchanged (the expected absence of a drop-in; both count as
+// passed) or control-failed (not counted).
 type Result struct {
 	ID       string         `json:"id"`
 	Service  string         `json:"service"`
@@ -73,7 +74,9 @@ type Result struct {
 func (r Result) Counted() bool { return r.Outcome != "control-failed" }
 
 // Passed reports whether a counted result passed.
-func (r Result) Passed() bool { return r.Outcome == "pass" || r.Outcome == "refused" }
+func (r Result) Passed() bool {
+	return r.Outcome == "pass" || r.Outcome == "refused" || r.Outcome == "unchanged"
+}
 
 // Run runs one case: apply the tier, check refusals, boot the control (once
 // per service) and the hardened package.
@@ -90,6 +93,21 @@ func (h *Harness) Run(ctx context.Context, c Case) (r Result) {
 	r.Units = units
 	if err != nil {
 		r.Outcome, r.Error = "fail", err.Error()
+		return r
+	}
+	if c.Unchanged {
+		for _, u := range units {
+			if u.Tested && u.Status != "unchanged" {
+				r.Outcome, r.Error = "fail", "expected apply to leave "+u.Unit+" unchanged under tier "+c.Tier+", but it is "+u.Status
+				return r
+			}
+		}
+		// What stays as shipped must still work: the control proves it.
+		r.Control = h.control(ctx, c)
+		r.Outcome = "unchanged"
+		if !r.Control.Pass {
+			r.Outcome = "control-failed"
+		}
 		return r
 	}
 	refused, why := refusal(c, units)

@@ -408,13 +408,19 @@ func Analyze(in signals.Input, sig signals.Result) *Analysis {
 		if ev := dropsOwnPrivileges(u, pkg); ev != nil {
 			block("dynamic-user-capabilities", "the root daemon drops its own privileges (to its own user, or with libcap), which needs root", *ev)
 		}
-		// A system user the package creates that no unit runs as is the
-		// user the root daemon switches to by itself, from its own
-		// configuration (haproxy, unbound, postgresql's pg_ctlcluster):
-		// under a transient user that switch fails and the files stay
-		// owned by the static one. Found by the boot harness.
-		if n, ev := unusedUser(users, in.Units); n != "" {
-			block("dynamic-user-capabilities", "the package creates the system user "+n+", which no unit runs as: the root daemon switches to it itself", ev)
+		// A system user the package creates is the user the root daemon
+		// switches to by itself (haproxy, unbound), or whose files it
+		// shares with the units that run as it (postgresql@ starts
+		// clusters owned by postgres, which pg_basebackup@ runs as):
+		// a transient identity can neither switch to it nor own those
+		// files, and systemd would chown the shared state directory
+		// away from it. Both found by the boot harness.
+		if n, ev, by := packageUser(users, in.Units); n != "" {
+			if by == "" {
+				block("dynamic-user-capabilities", "the package creates the system user "+n+", which no unit runs as: the root daemon switches to it itself", ev)
+			} else {
+				block("dynamic-user-capabilities", "the package creates the system user "+n+", which "+by+" runs as: the root daemon shares its files or switches to it", ev)
+			}
 		}
 		// What the static signals say a daemon needs root for.
 		for _, n := range rootSignals {
@@ -580,26 +586,38 @@ var userOption = regexp.MustCompile(`(?:^|\s)(?:-u|-U|--user|--uid|--runas|-g|--
 
 // dropsOwnPrivileges finds a root daemon that switches to a user itself:
 // an Exec*= line passes a user option, or the package links libcap.
-// unusedUser returns a user the package creates that no unit of the
-// package names in User= (the first by name, for stable output).
-func unusedUser(users map[string]finding.Evidence, units []*unitload.Unit) (string, finding.Evidence) {
-	used := map[string]bool{}
+// packageUser returns a user the package creates (the first unused by
+// any unit's User=, else the first by name, for stable output) and the
+// unit that runs as it, if any.
+func packageUser(users map[string]finding.Evidence, units []*unitload.Unit) (string, finding.Evidence, string) {
+	usedBy := map[string]string{}
 	for _, u := range units {
 		if v, _, ok := explicitValue(u, "User"); ok {
-			used[v] = true
+			if _, seen := usedBy[v]; !seen {
+				usedBy[v] = u.ID
+				if t := unitname.Template(u.ID); t != "" {
+					usedBy[v] = t
+				}
+			}
 		}
 	}
-	var names []string
+	var unused, used []string
 	for n := range users {
-		if !used[n] {
-			names = append(names, n)
+		if _, ok := usedBy[n]; ok {
+			used = append(used, n)
+		} else {
+			unused = append(unused, n)
 		}
 	}
-	if len(names) == 0 {
-		return "", finding.Evidence{}
+	sort.Strings(unused)
+	sort.Strings(used)
+	switch {
+	case len(unused) > 0:
+		return unused[0], users[unused[0]], ""
+	case len(used) > 0:
+		return used[0], users[used[0]], usedBy[used[0]]
 	}
-	sort.Strings(names)
-	return names[0], users[names[0]]
+	return "", finding.Evidence{}, ""
 }
 
 func dropsOwnPrivileges(u *unitload.Unit, pkg *pkgmodel.Package) *finding.Evidence {

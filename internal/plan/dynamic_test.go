@@ -213,6 +213,11 @@ func TestLabelled(t *testing.T) {
 		// bind port 53).
 		{"haproxy", "haproxy.service", false, "dynamic-user-capabilities", "which no unit runs as"},
 		{"unbound", "unbound.service", false, "dynamic-user-capabilities", "which no unit runs as"},
+		// A root daemon sharing the user another unit runs as: converted,
+		// postgresql@15-main failed in the boot harness ("the cluster is
+		// owned by user id 64774 which does not exist") after systemd
+		// had chowned /var/lib/postgresql to the transient user.
+		{"postgresql-common", "postgresql@.service", false, "dynamic-user-capabilities", "which pg_basebackup@.service runs as"},
 	} {
 		p, err := debread.Read(context.Background(), debFor(t, l.pkg), debread.Options{})
 		if err != nil {

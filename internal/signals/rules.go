@@ -22,7 +22,7 @@ type rule struct {
 
 // rules is never modified after initialisation.
 var rules = []rule{
-	{"early-boot", "The unit sets DefaultDependencies=no: it runs before local file systems, /tmp and /var are ready (or during shutdown), so file-system namespacing (ProtectSystem=, ProtectHome=, PrivateTmp=, PrivateDevices=, PrivateMounts=, ReadWritePaths=) can fail or pin mounts. Evidence: the assignment.", earlyBoot},
+	{"early-boot", "The unit sets DefaultDependencies=no: it is system plumbing that runs before local file systems, /tmp and /var are ready (or during shutdown) — remounting, checking file systems, loading modules, writing /sys and /proc/sys, powering off — so file-system namespacing can fail or pin mounts, and the kernel protections, capability bounds and system-call filters take away exactly what it exists to do (systemd-remount-fs needs mount(), modprobe@ CAP_SYS_MODULE, systemd-hibernate a writable /sys/power). Every tier directive is skipped for it (its upstream already sandboxes what can be) except three that plumbing never needs: RestrictRealtime=, LockPersonality= and SystemCallArchitectures=native. Evidence: the assignment.", earlyBoot},
 	{"setuid-helper", "The service may run a setuid or setgid program, which NoNewPrivileges= (explicit, or implied by any seccomp-based directive for a service without CAP_SYS_ADMIN) turns into an ordinary program: the package ships setuid/setgid regular files, or its maintainer scripts make a file setuid/setgid (dpkg-statoverride --add with a 4xxx/2xxx mode, chmod u+s/g+s; Debian's postfix ships postdrop 0755 and sets it there); its Depends, Pre-Depends or Recommends (RPM: Requires) name a mail transport agent or sendmail provider (default-mta, mail-transport-agent, postfix, exim4*, sendmail*, nullmailer, msmtp-mta, opensmtpd, ssmtp, dma), whose sendmail/postdrop the daemon runs to send mail; or an Exec*= line runs sendmail, postdrop, postqueue, exim, su, sudo, newgrp, sg, pkexec or mail/mailx.", setuidHelper},
 	{"setuid-helper-nnp", "setuid-helper, and the service's processes lack CAP_SYS_ADMIN (User= or DynamicUser= without ambient CAP_SYS_ADMIN, or root with CAP_SYS_ADMIN already out of its bounding set): systemd then implies NoNewPrivileges= for every seccomp-based directive (LockPersonality=, PrivateDevices=, RestrictRealtime=, SystemCallArchitectures=, SystemCallFilter=, …; notes/systemd-analyze.md §6), which breaks the setuid helper. Evidence: setuid-helper's and the User=/DynamicUser= assignment.", setuidHelperNNP},
 	{"setuid-helper-root", "setuid-helper, and the service's processes hold CAP_SYS_ADMIN (root, or ambient CAP_SYS_ADMIN): seccomp-based directives leave setuid working, but a CapabilityBoundingSet= without CAP_SYS_ADMIN would imply NoNewPrivileges= too. Evidence: setuid-helper's.", setuidHelperRoot},
@@ -47,6 +47,7 @@ var rules = []rule{
 	{"packet-sockets", "The service uses packet (AF_PACKET) or raw sockets, which RestrictAddressFamilies= without AF_PACKET refuses: the package is or depends on libpcap*, isc-dhcp-client, isc-dhcp-server, dhcpcd*, dnsmasq (DHCP uses packet sockets), arping, libnet1, tcpdump, wireshark*, ladvd or lldpd; the unit grants CAP_NET_RAW; or its own RestrictAddressFamilies= allow list names AF_PACKET.", packetSockets},
 	{"capability-user", "The service runs programs that rely on file capabilities or need privileges outside the bounding set the strict tier keeps: a maintainer script runs setcap (\"command -v setcap\" and similar probes do not count), or an Exec*= line runs ping*, arping or traceroute*.", capabilityUser},
 	{"process-scanner", "The service looks at other processes through /proc, which ProtectProc=invisible hides when they belong to other users: an Exec*= line runs pidof, pkill, pgrep, killall, ps, or start-stop-daemon stopping or querying without --pidfile (it then matches by name, executable or user over /proc).", processScanner},
+	{"session-host", "The service starts login sessions or runs commands for users and administrators (remote shells, consoles, job schedulers, inet super-servers): every process it starts inherits its sandbox, so any protection meant for the daemon also confines the people and jobs it serves (an @reboot cron job cannot write /var/tmp under PrivateTmp=, an SSH login cannot sudo under NoNewPrivileges=, nor write its home under ProtectHome=). Every tier directive is skipped for it; upstream systemd and the distributions leave sshd, cron and getty unsandboxed for this reason. The package Provides ssh-server, cron-daemon, telnet-server, rsh-server or inet-superserver, or is openssh-server, dropbear*, tinysshd, cron, cronie, anacron, at, systemd-cron, bcron, fcron, incron, xrdp, telnetd* or xinetd; an Exec*= line runs sshd, dropbear, cron, crond, atd, anacron, fcron, incrond, xrdp*, in.telnetd, telnetd, inetd, xinetd, agetty, getty, mingetty, login or sulogin; or the unit sets PAMName= (systemd opens a session for it).", sessionHost},
 	{"shared-user", "Another unit of the package runs as the same non-root User=, so the System V IPC objects RemoveIPC= deletes when this service stops may belong to the other one. Evidence: both User= assignments.", sharedUser},
 }
 
@@ -498,6 +499,16 @@ func processScanner(c *ctx) []finding.Evidence {
 		return query && !pidfile
 	}
 	return c.execRuns(nil, append(progs("pidof", "pkill", "pgrep", "killall", "ps"), progMatcher{pattern: "start-stop-daemon", args: ssdQuery})...)
+}
+
+func sessionHost(c *ctx) []finding.Evidence {
+	out := c.provides("ssh-server", "cron-daemon", "telnet-server", "rsh-server", "inet-superserver")
+	out = append(out, c.is("openssh-server", "dropbear*", "tinysshd", "cron", "cronie", "anacron", "at", "systemd-cron", "bcron", "fcron", "incron", "xrdp", "telnetd*", "xinetd")...)
+	out = append(out, c.execRuns(nil, progs("sshd", "dropbear", "cron", "crond", "atd", "anacron", "fcron", "incrond", "xrdp*", "in.telnetd", "telnetd", "inetd", "xinetd", "agetty", "getty", "mingetty", "login", "sulogin", "systemd-sulogin-shell")...)...)
+	if a, ok := c.last(c.unit, "Service", "PAMName"); ok && strings.TrimSpace(a.a.Value) != "" {
+		out = append(out, a.evidence())
+	}
+	return out
 }
 
 func sharedUser(c *ctx) []finding.Evidence {

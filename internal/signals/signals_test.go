@@ -210,6 +210,18 @@ func TestSignals(t *testing.T) {
 		{"start-stop-daemon by pid file", fixture{files: unit(svc("ExecStop=/sbin/start-stop-daemon --stop --pidfile /run/food.pid"))}, "process-scanner", nil},
 		{"ps as an argument", fixture{files: unit("[Service]\nExecStart=/usr/sbin/food --mode ps\n")}, "process-scanner", nil},
 
+		// session-host: what the daemon starts inherits its sandbox
+		// (the boot harness: an @reboot cron job could not write /var/tmp).
+		{"provides cron-daemon", fixture{control: ctl("Provides", "cron-daemon")}, "session-host", ev("DEBIAN/control", 0, "Provides: cron-daemon")},
+		{"provides ssh-server", fixture{control: ctl("Provides", "ssh-server")}, "session-host", ev("DEBIAN/control", 0, "Provides: ssh-server")},
+		{"is at", fixture{name: "at"}, "session-host", ev("DEBIAN/control", 0, "Package: at")},
+		{"rpm cronie", fixture{format: pkgmodel.RPM, name: "cronie"}, "session-host", ev("header", 0, "Name: cronie")},
+		{"getty", fixture{files: unit("[Service]\nExecStart=-/sbin/agetty -o '-p -- \\\\u' --noclear - $TERM\n")}, "session-host", ev(fooUnit, 2, "ExecStart=-/sbin/agetty -o '-p -- \\\\u' --noclear - $TERM")},
+		{"crond", fixture{files: unit("[Service]\nExecStart=/usr/sbin/crond -n $CRONDARGS\n")}, "session-host", ev(fooUnit, 2, "ExecStart=/usr/sbin/crond -n $CRONDARGS")},
+		{"PAMName", fixture{files: unit(svc("PAMName=systemd-user"))}, "session-host", ev(fooUnit, 3, "PAMName=systemd-user")},
+		{"provides httpd is no session host", fixture{control: ctl("Provides", "httpd")}, "session-host", nil},
+		{"cron as an argument", fixture{files: unit("[Service]\nExecStart=/usr/bin/foo --schedule cron\n")}, "session-host", nil},
+
 		// shared-user
 		{"shared user", fixture{files: map[string]string{"foo.service": svc("User=foo"), "foo-gc.service": "[Service]\nExecStart=/usr/sbin/foo-gc\nUser=foo\n"}}, "shared-user", ev(unitDir+"foo-gc.service", 3, "User=foo")},
 		{"own user", fixture{files: map[string]string{"foo.service": svc("User=foo"), "foo-gc.service": "[Service]\nExecStart=/usr/sbin/foo-gc\nUser=foo-gc\n"}}, "shared-user", nil},

@@ -1,0 +1,64 @@
+package plan_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/systemd-harden/systemd-harden/internal/debread"
+	"github.com/systemd-harden/systemd-harden/internal/plan"
+	"github.com/systemd-harden/systemd-harden/internal/tiers"
+)
+
+// TestPlumbingAndSessionHosts: early-boot plumbing keeps what it exists to
+// do (systemd-remount-fs needs mount(), modprobe@ CAP_SYS_MODULE,
+// systemd-hibernate a writable /sys), and a session host is left as it is,
+// because its logins and jobs inherit the sandbox (the boot harness: an
+// @reboot cron job could not write /var/tmp, /root or /var/log).
+func TestPlumbingAndSessionHosts(t *testing.T) {
+	set, err := tiers.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		pkg, unit string
+		unchanged bool // no drop-in at all
+	}{
+		{"systemd", "systemd-remount-fs.service", false},
+		{"systemd", "modprobe@.service", false},
+		{"systemd", "systemd-hibernate.service", false},
+		{"systemd", "systemd-backlight@.service", false},
+		{"lvm2", "lvm2-monitor.service", false},
+		{"systemd", "getty@.service", true},
+		{"systemd", "user@.service", true},
+		{"cron", "cron.service", true},
+		{"openssh-server", "ssh.service", true},
+	} {
+		p, err := debread.Read(context.Background(), debFor(t, c.pkg), debread.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tier := range []string{"baseline", "strict", "dynamic-user"} {
+			pl, err := plan.New(p, set, plan.Options{Tier: tier, Version: 252, ToolVersion: "test", Units: []string{c.unit}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			us, err := pl.Plan(false)
+			if err != nil || len(us) != 1 {
+				t.Fatalf("%s: %v %v", c.unit, us, err)
+			}
+			u := us[0]
+			if c.unchanged {
+				if u.Status != "unchanged" || len(u.Content) != 0 {
+					t.Errorf("%s %s: status %s, drop-in:\n%s", tier, c.unit, u.Status, u.Content)
+				}
+				continue
+			}
+			for _, d := range []string{"ProtectKernelTunables=", "ProtectKernelModules=", "SystemCallFilter=", "CapabilityBoundingSet=", "ProtectSystem=", "PrivateDevices=", "NoNewPrivileges=", "RestrictAddressFamilies=", "DynamicUser="} {
+				if strings.Contains(string(u.Content), "\n"+d) {
+					t.Errorf("%s %s: the drop-in sets %s:\n%s", tier, c.unit, d, u.Content)
+				}
+			}
+		}
+	}
+}
