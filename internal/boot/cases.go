@@ -219,6 +219,24 @@ var services = map[string]service{
 			` && echo ftp-upload-ok > /run/up.txt && curl -fsS -T /run/up.txt ftp://ftpprobe:ftp-pw-1@127.0.0.1/up.txt && grep -qx ftp-upload-ok /home/ftpprobe/up.txt`,
 		refusedDynamic: true,
 	},
+	"man-db": {
+		// A oneshot: the daily regeneration rebuilds the index whatis(1)
+		// reads (removed first, so the probe sees this run's work).
+		install: []string{"man-db"}, rewrite: []string{"man-db"}, units: []string{"man-db.service"},
+		setup: `rm -f /var/cache/man/index.db`,
+		probe: `test -s /var/cache/man/index.db && whatis ls | grep -q 'list directory contents'`,
+	},
+	"logrotate": {
+		// A oneshot running other packages' rotation rules and postrotate
+		// scripts: a rule added here rotates a root-owned log into
+		// /var/log, recreates it with its owner, and its postrotate
+		// script leaves a mark in /var/tmp.
+		install: []string{"logrotate"}, rewrite: []string{"logrotate"}, units: []string{"logrotate.service"},
+		setup: `echo logrotate-probe-line > /var/log/bootprobe.log && chown root:adm /var/log/bootprobe.log && ` +
+			`printf '/var/log/bootprobe.log {\n  size 1\n  rotate 2\n  create 0640 root adm\n  postrotate\n    echo rotated > /var/tmp/bootprobe-postrotate\n  endscript\n}\n' > /etc/logrotate.d/bootprobe`,
+		probe:          `grep -qx logrotate-probe-line /var/log/bootprobe.log.1 && test "$(stat -c %U:%G:%a /var/log/bootprobe.log)" = root:adm:640 && grep -qx rotated /var/tmp/bootprobe-postrotate`,
+		refusedDynamic: true, untouched: true,
+	},
 	"tor": {
 		// tor@default opens its SOCKS port (a SOCKS5 greeting gets the
 		// "no authentication" answer) and creates an onion service's keys

@@ -319,7 +319,7 @@ func (h *Harness) boot(ctx context.Context, c Case, debs string, hardened, wantD
 		{"dpkg", "dpkg -i /srv/debs/*.deb", 90 * time.Second},
 		{"setup", "rm -f /usr/sbin/policy-rc.d && " + broken(c, hardened) + nz(c.Setup) + "systemctl daemon-reload", 60 * time.Second},
 		{"start", "systemctl start " + units, 90 * time.Second},
-		{"active", "sleep 1; rc=0; for u in " + units + "; do s=$(systemctl is-active $u); echo \"$u: $s\"; [ \"$s\" = active ] || rc=1; done; exit $rc", 20 * time.Second},
+		{"active", "sleep 1; rc=0; for u in " + units + "; do " + unitOK + " || rc=1; done; exit $rc", 20 * time.Second},
 	}
 	if wantDropin {
 		steps = append(steps, struct {
@@ -335,7 +335,7 @@ func (h *Harness) boot(ctx context.Context, c Case, debs string, hardened, wantD
 		struct {
 			name, script string
 			limit        time.Duration
-		}{"active", "for u in " + units + "; do " + retry(20, "systemctl is-active -q $u") + " || { echo \"$u: $(systemctl is-active $u) 10 s after the probe\"; exit 1; }; done", 30 * time.Second},
+		}{"active", "for u in " + units + "; do " + retry(20, unitOK+" >/dev/null") + " || { echo \"$u: $(systemctl is-active $u) 10 s after the probe\"; exit 1; }; done", 30 * time.Second},
 	)
 	for _, s := range steps {
 		out, err := ct.Exec(ctx, s.limit, s.script)
@@ -351,6 +351,10 @@ func (h *Harness) boot(ctx context.Context, c Case, debs string, hardened, wantD
 	res.Pass = true
 	return res
 }
+
+// unitOK is a shell condition on $u: active, or for a oneshot service
+// (inactive once done) finished with Result=success. It prints the state.
+const unitOK = `{ s=$(systemctl is-active $u); if [ "$(systemctl show -p Type --value $u)" = oneshot ]; then r=$(systemctl show -p Result --value $u); echo "$u: $s (oneshot, result $r)"; [ "$s" != failed ] && [ "$r" = success ]; else echo "$u: $s"; [ "$s" = active ]; fi; }`
 
 func nz(s string) string {
 	if s == "" {

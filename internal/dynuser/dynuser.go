@@ -475,9 +475,18 @@ func Analyze(in signals.Input, sig signals.Result) *Analysis {
 			continue
 		}
 		l := key + "=" + rel
-		if _, ok := dirs[l]; !ok {
-			dirs[l] = w.Evidence.Text
+		if _, ok := dirs[l]; ok {
+			continue
 		}
+		// A directory of a package with other services is theirs too
+		// (apache2's /var/cache/apache2 beside htcacheclean, NetworkManager's
+		// state beside NetworkManager-wait-online): a *Directory= would
+		// chown it to this unit's transient user at the first start.
+		if others := otherServices(in.Units, u, user); len(others) > 0 {
+			block("dynamic-user-shared-directory", fmt.Sprintf("%s is the package's, and %s may use it too: %s would chown it to this unit's transient user", w.Path, strings.Join(others, ", "), l), w.Evidence)
+			continue
+		}
+		dirs[l] = w.Evidence.Text
 	}
 	var dl []string
 	for l := range dirs {
@@ -566,6 +575,37 @@ func firstWord(s string) string {
 	return ""
 }
 
+// otherServices lists the package's service units other than u (by
+// template name, sorted), aliases left out, and so are the units that run
+// as the same static user and have the same name prefix (redis-server and
+// redis-server@): converted, they get the same dynamic user name, and
+// systemd gives units of one name one UID.
+func otherServices(units []*unitload.Unit, u *unitload.Unit, user string) []string {
+	seen := map[string]bool{}
+	var out []string
+	mine, _ := unitname.Parse(u.ID)
+	for _, o := range units {
+		if o == u || o.Path == u.Path || !strings.HasSuffix(o.Requested, ".service") || o.AliasOf != "" {
+			continue
+		}
+		if v, _, ok := explicitValue(o, "User"); ok && user != "" && v == user {
+			if op, _ := unitname.Parse(o.ID); op.Prefix == mine.Prefix {
+				continue
+			}
+		}
+		n := o.Requested
+		if t := unitname.Template(n); t != "" {
+			n = t
+		}
+		if !seen[n] {
+			seen[n] = true
+			out = append(out, n)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
 func singleService(units []*unitload.Unit) bool {
 	n := 0
 	for _, u := range units {
@@ -580,7 +620,7 @@ func singleService(units []*unitload.Unit) bool {
 // privileges: it cannot run as a transient user.
 var rootSignals = []string{"device-user", "firewall-tool", "sysctl-writer", "module-loader", "kernel-log-reader",
 	"cgroup-manager", "clock-setter", "hostname-setter", "package-manager", "namespace-creator", "mounts-filesystems",
-	"packet-sockets", "capability-user", "home-writer", "home-reader", "chroot-user"}
+	"packet-sockets", "capability-user", "home-writer", "home-reader", "chroot-user", "storage-admin", "network-configurer", "session-host"}
 
 var userOption = regexp.MustCompile(`(?:^|\s)(?:-u|-U|--user|--uid|--runas|-g|--group)(?:[\s=]+)([A-Za-z_$][\w$.{}-]*)`)
 

@@ -218,6 +218,18 @@ func TestLabelled(t *testing.T) {
 		// owned by user id 64774 which does not exist") after systemd
 		// had chowned /var/lib/postgresql to the transient user.
 		{"postgresql-common", "postgresql@.service", false, "dynamic-user-capabilities", "which pg_basebackup@.service runs as"},
+		// A directory shared with the package's other services would be
+		// chowned to the transient user: NetworkManager would lose its
+		// state to NetworkManager-wait-online, apache2 its cache to
+		// htcacheclean, kresd its cache to kres-cache-gc.
+		{"network-manager", "NetworkManager-wait-online.service", false, "dynamic-user-shared-directory", "NetworkManager.service"},
+		{"apache2", "apache-htcacheclean.service", false, "dynamic-user-shared-directory", "apache2.service"},
+		{"knot-resolver", "kres-cache-gc.service", false, "dynamic-user-shared-directory", ""},
+		// Root administration: tunnels need CAP_NET_ADMIN, scrubs LVM.
+		{"wireguard-tools", "wg-quick@.service", false, "dynamic-user-capabilities", "network-configurer"},
+		{"e2fsprogs", "e2scrub_all.service", false, "dynamic-user-capabilities", "storage-admin"},
+		// logrotate runs every package's postrotate scripts.
+		{"logrotate", "logrotate.service", false, "dynamic-user-capabilities", "session-host"},
 	} {
 		p, err := debread.Read(context.Background(), debFor(t, l.pkg), debread.Options{})
 		if err != nil {

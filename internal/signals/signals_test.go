@@ -222,6 +222,23 @@ func TestSignals(t *testing.T) {
 		{"provides httpd is no session host", fixture{control: ctl("Provides", "httpd")}, "session-host", nil},
 		{"cron as an argument", fixture{files: unit("[Service]\nExecStart=/usr/bin/foo --schedule cron\n")}, "session-host", nil},
 
+		{"logrotate", fixture{files: unit("[Service]\nType=oneshot\nExecStart=/usr/sbin/logrotate /etc/logrotate.conf\n")}, "session-host", ev(fooUnit, 3, "ExecStart=/usr/sbin/logrotate /etc/logrotate.conf")},
+		{"run-parts", fixture{files: unit("[Service]\nExecStart=/bin/run-parts --report /etc/foo.d\n")}, "session-host", ev(fooUnit, 2, "ExecStart=/bin/run-parts --report /etc/foo.d")},
+
+		// storage-admin
+		{"e2scrub_all", fixture{files: unit("[Service]\nExecStart=/sbin/e2scrub_all -A -r\n")}, "storage-admin", ev(fooUnit, 2, "ExecStart=/sbin/e2scrub_all -A -r")},
+		{"fstrim", fixture{files: unit("[Service]\nExecStart=/sbin/fstrim --listed-in /etc/fstab:/proc/self/mountinfo --verbose --quiet-unsupported\n")}, "storage-admin", ev(fooUnit, 2, "ExecStart=/sbin/fstrim --listed-in /etc/fstab:/proc/self/mountinfo --verbose --quiet-unsupported")},
+		{"is lvm2", fixture{name: "lvm2"}, "storage-admin", ev("DEBIAN/control", 0, "Package: lvm2")},
+		{"lvm in a shell", fixture{files: unit(svc("ExecStartPre=/bin/sh -c 'lvchange -ay vg/data || true'"))}, "storage-admin", ev(fooUnit, 3, "ExecStartPre=/bin/sh -c 'lvchange -ay vg/data || true'")},
+		{"depends on e2fsprogs is no storage admin", fixture{control: ctl("Depends", "e2fsprogs")}, "storage-admin", nil},
+
+		// network-configurer
+		{"wg-quick", fixture{files: unit("[Service]\nType=oneshot\nExecStart=/usr/bin/wg-quick up %i\n")}, "network-configurer", ev(fooUnit, 3, "ExecStart=/usr/bin/wg-quick up %i")},
+		{"ip link add", fixture{files: unit(svc("ExecStartPre=/sbin/ip link add br0 type bridge"))}, "network-configurer", ev(fooUnit, 3, "ExecStartPre=/sbin/ip link add br0 type bridge")},
+		{"ip query", fixture{files: unit(svc("ExecStartPre=/sbin/ip -brief addr show"))}, "network-configurer", nil},
+		{"CAP_NET_ADMIN", fixture{files: unit(svc("User=foo", "AmbientCapabilities=CAP_NET_ADMIN"))}, "network-configurer", ev(fooUnit, 4, "AmbientCapabilities=CAP_NET_ADMIN")},
+		{"is ifupdown", fixture{name: "ifupdown"}, "network-configurer", ev("DEBIAN/control", 0, "Package: ifupdown")},
+
 		// shared-user
 		{"shared user", fixture{files: map[string]string{"foo.service": svc("User=foo"), "foo-gc.service": "[Service]\nExecStart=/usr/sbin/foo-gc\nUser=foo\n"}}, "shared-user", ev(unitDir+"foo-gc.service", 3, "User=foo")},
 		{"own user", fixture{files: map[string]string{"foo.service": svc("User=foo"), "foo-gc.service": "[Service]\nExecStart=/usr/sbin/foo-gc\nUser=foo-gc\n"}}, "shared-user", nil},
