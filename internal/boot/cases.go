@@ -225,16 +225,19 @@ var services = map[string]service{
 		install: []string{"man-db"}, rewrite: []string{"man-db"}, units: []string{"man-db.service"},
 		setup: `rm -f /var/cache/man/index.db`,
 		probe: `test -s /var/cache/man/index.db && whatis ls | grep -q 'list directory contents'`,
+		// Converted, it wrote the index below /var/cache/private, where
+		// whatis did not find it: now refused (a shared system account).
+		refusedDynamic: true,
 	},
 	"logrotate": {
 		// A oneshot running other packages' rotation rules and postrotate
 		// scripts: a rule added here rotates a root-owned log into
 		// /var/log, recreates it with its owner, and its postrotate
-		// script leaves a mark in /var/tmp.
+		// script leaves a mark in /run (its unit has PrivateTmp= of its own).
 		install: []string{"logrotate"}, rewrite: []string{"logrotate"}, units: []string{"logrotate.service"},
 		setup: `echo logrotate-probe-line > /var/log/bootprobe.log && chown root:adm /var/log/bootprobe.log && ` +
-			`printf '/var/log/bootprobe.log {\n  size 1\n  rotate 2\n  create 0640 root adm\n  postrotate\n    echo rotated > /var/tmp/bootprobe-postrotate\n  endscript\n}\n' > /etc/logrotate.d/bootprobe`,
-		probe:          `grep -qx logrotate-probe-line /var/log/bootprobe.log.1 && test "$(stat -c %U:%G:%a /var/log/bootprobe.log)" = root:adm:640 && grep -qx rotated /var/tmp/bootprobe-postrotate`,
+			`printf '/var/log/bootprobe.log {\n  size 1\n  rotate 2\n  create 0640 root adm\n  postrotate\n    echo rotated > /run/bootprobe-postrotate\n  endscript\n}\n' > /etc/logrotate.d/bootprobe`,
+		probe:          `grep -qx logrotate-probe-line /var/log/bootprobe.log.1 && test "$(stat -c %U:%G:%a /var/log/bootprobe.log)" = root:adm:640 && grep -qx rotated /run/bootprobe-postrotate`,
 		refusedDynamic: true, untouched: true,
 	},
 	"tor": {

@@ -325,6 +325,19 @@ func Analyze(in signals.Input, sig signals.Result) *Analysis {
 		user = ""
 	}
 	a.User = user
+	// A distribution's static system account (base-passwd's man or mail,
+	// Fedora setup's adm or ftp) is shared by design: other programs read
+	// and write its files, which the conversion would move below a
+	// private directory and chown away (the boot harness: man-db.service
+	// wrote its index where man(1) and whatis(1) no longer find it).
+	// nobody owns no files by convention and is not in the list.
+	if _, own := users[user]; user != "" && !own && sharedAccounts[user] {
+		ev := userEv
+		if !hasUser {
+			ev = finding.Evidence{Path: u.Path, Text: "User=" + user}
+		}
+		block("dynamic-user-shared-account", "the service runs as "+user+", a static system account of the distribution: other programs share its files", ev)
+	}
 	// D-Bus: a bus name cannot be owned by a dynamic user.
 	if v, ev, ok := explicitValue(u, "BusName"); ok && v != "" {
 		block("dynamic-user-dbus-name", "the service owns the bus name "+v, ev)
@@ -573,6 +586,15 @@ func firstWord(s string) string {
 		return f[0]
 	}
 	return ""
+}
+
+// sharedAccounts are the distributions' static system accounts: Debian's
+// base-passwd (passwd.master, UIDs below 100) and Fedora's setup package
+// (uidgid), without root (refused on its own) and nobody (owns nothing).
+var sharedAccounts = map[string]bool{
+	"daemon": true, "bin": true, "sys": true, "sync": true, "games": true, "man": true, "lp": true, "mail": true,
+	"news": true, "uucp": true, "proxy": true, "www-data": true, "backup": true, "list": true, "irc": true, "gnats": true,
+	"adm": true, "shutdown": true, "halt": true, "operator": true, "ftp": true,
 }
 
 // otherServices lists the package's service units other than u (by
