@@ -2,7 +2,10 @@ package boot
 
 import (
 	"bytes"
+	"os"
+	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -96,6 +99,34 @@ func TestSummary(t *testing.T) {
 		"negative control failed as expected at step start", "cannot open /var/lib/n: Read-only file system"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("summary lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestPruneRootfs(t *testing.T) {
+	dir := t.TempDir()
+	for _, k := range []string{"keep", "stale", "busy"} {
+		if err := os.MkdirAll(filepath.Join(dir, "rootfs-"+k, "sbin"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "rootfs-"+k+".lock"), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	busy, err := os.OpenFile(filepath.Join(dir, "rootfs-busy.lock"), os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	if err := syscall.Flock(int(busy.Fd()), syscall.LOCK_EX); err != nil {
+		t.Fatal(err)
+	}
+	var log bytes.Buffer
+	pruneRootfs(dir, filepath.Join(dir, "rootfs-keep"), &log)
+	for k, want := range map[string]bool{"keep": true, "stale": false, "busy": true} {
+		_, err := os.Stat(filepath.Join(dir, "rootfs-"+k))
+		if got := err == nil; got != want {
+			t.Errorf("rootfs-%s exists = %v, want %v (log: %s)", k, got, want, log.String())
 		}
 	}
 }

@@ -219,6 +219,16 @@ var services = map[string]service{
 			` && echo ftp-upload-ok > /run/up.txt && curl -fsS -T /run/up.txt ftp://ftpprobe:ftp-pw-1@127.0.0.1/up.txt && grep -qx ftp-upload-ok /home/ftpprobe/up.txt`,
 		refusedDynamic: true,
 	},
+	"journal-remote": {
+		// Converted by the dynamic-user tier (its own sysusers account,
+		// LogsDirectory=journal/remote already). Plain HTTP is configured
+		// (the shipped HTTPS needs certificates); a line from the local
+		// journal is uploaded and must be readable in the remote journal.
+		install: []string{"systemd-journal-remote"}, rewrite: []string{"systemd-journal-remote"}, units: []string{"systemd-journal-remote.service"},
+		setup: `mkdir -p /etc/systemd/system/systemd-journal-remote.service.d && printf '[Service]\nExecStart=\nExecStart=/lib/systemd/systemd-journal-remote --listen-http=-3 --output=/var/log/journal/remote/\n' > /etc/systemd/system/systemd-journal-remote.service.d/http.conf`,
+		probe: `logger -t bootprobe journal-remote-probe-line && sleep 1 && timeout 60 /lib/systemd/systemd-journal-upload --follow=no --url=http://127.0.0.1:19532 && ` +
+			retry(30, `journalctl -D /var/log/journal/remote -t bootprobe -o cat | grep -qx journal-remote-probe-line`),
+	},
 	"man-db": {
 		// A oneshot: the daily regeneration rebuilds the index whatis(1)
 		// reads (removed first, so the probe sees this run's work).

@@ -90,7 +90,32 @@ func EnsureRootfs(ctx context.Context, cacheDir string, pkgs []string, log io.Wr
 	if err := os.Rename(tmp, dir); err != nil {
 		return "", err
 	}
+	pruneRootfs(cacheDir, dir, log)
 	return dir, nil
+}
+
+// pruneRootfs removes the roots of other package lists (about 0.5 GB
+// each, left by earlier case sets), skipping any whose lock another run
+// holds.
+func pruneRootfs(cacheDir, keep string, log io.Writer) {
+	locks, _ := filepath.Glob(filepath.Join(cacheDir, "rootfs-*.lock"))
+	for _, l := range locks {
+		dir := strings.TrimSuffix(l, ".lock")
+		if dir == keep {
+			continue
+		}
+		f, err := os.OpenFile(l, os.O_RDWR, 0)
+		if err != nil {
+			continue
+		}
+		if syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB) == nil {
+			if err := os.RemoveAll(dir); err == nil {
+				os.Remove(l)
+				fmt.Fprintf(log, "boot: removed the stale rootfs %s\n", dir)
+			}
+		}
+		f.Close()
+	}
 }
 
 // ArchivedDeb is the .deb of package name in the rootfs' apt cache.
