@@ -353,6 +353,10 @@ func verifyApplied(t *testing.T, c applyCase, r result, rpm, name string, want p
 	var list strings.Builder
 	for _, p := range plans {
 		units = append(units, p.Unit)
+		// The macro names the (sub)package: %{name}, or -p.
+		if p.Package == nil || *p.Package != name {
+			t.Errorf("%s: plan names package %v, want %s", p.Unit, p.Package, name)
+		}
 		if p.Status != "rewritten" || p.Tier != c.tier || p.Dropin == nil {
 			t.Fatalf("%s: status %s, tier %s, dropin %v; want rewritten, %s, a drop-in", p.Unit, p.Status, p.Tier, p.Dropin, c.tier)
 		}
@@ -494,7 +498,7 @@ func TestCheckOnlyFailsBuild(t *testing.T) {
 	if !errors.As(r.err, &ee) || ee.ExitCode() != 1 {
 		t.Errorf("rpmbuild: %v, want exit status 1", r.err)
 	}
-	tags := regexp.MustCompile(`(?m)^\S+: E: tier-directive-missing /usr/lib/systemd/system/hello.service hello.service \S+.* \(tier strict\)$`).FindAllString(r.out, -1)
+	tags := regexp.MustCompile(`(?m)^hello-check: E: tier-directive-missing /usr/lib/systemd/system/hello.service hello.service \S+.* \(tier strict\)$`).FindAllString(r.out, -1)
 	if len(tags) == 0 {
 		t.Fatalf("no tier-directive-missing tags in the build log:\n%s", r.out)
 	}
@@ -658,26 +662,28 @@ func TestExpansion(t *testing.T) {
 		want string
 	}{
 		{"%systemd_harden", nil,
-			"systemd-harden apply --filelist '/B/systemd-harden-pkg.files' --report '/B/pkg-1.0/systemd-harden-report' '/BR'"},
+			"systemd-harden apply --filelist '/B/systemd-harden-pkg.files' --report '/B/pkg-1.0/systemd-harden-report' --package 'pkg' '/BR'"},
 		{"%systemd_harden -t strict", nil,
-			"systemd-harden apply --filelist '/B/systemd-harden-pkg.files' --report '/B/pkg-1.0/systemd-harden-report' --tier 'strict' '/BR'"},
+			"systemd-harden apply --filelist '/B/systemd-harden-pkg.files' --report '/B/pkg-1.0/systemd-harden-report' --tier 'strict' --package 'pkg' '/BR'"},
 		{"%systemd_harden -n", nil,
-			"systemd-harden check --format rpmlint --fail-on 'error' '/BR'"},
+			"systemd-harden check --format rpmlint --fail-on 'error' --package 'pkg' '/BR'"},
 		{"%systemd_harden -n -e warning -t strict -c /S/x.harden -V 257 a.service", nil,
-			"systemd-harden check --format rpmlint --fail-on 'warning' --tier 'strict' --config '/S/x.harden' --systemd-version '257' --unit 'a.service' '/BR'"},
+			"systemd-harden check --format rpmlint --fail-on 'warning' --tier 'strict' --config '/S/x.harden' --systemd-version '257' --package 'pkg' --unit 'a.service' '/BR'"},
 		{"%systemd_harden -e info -l /abs/x.files -r rel a.service b@.service c\\x2dd.service", nil,
-			"systemd-harden apply --filelist '/abs/x.files' --report '/B/pkg-1.0/rel' --fail-on 'info' --unit 'a.service' --unit 'b@.service' --unit 'c\\x2dd.service' '/BR'"},
+			"systemd-harden apply --filelist '/abs/x.files' --report '/B/pkg-1.0/rel' --fail-on 'info' --package 'pkg' --unit 'a.service' --unit 'b@.service' --unit 'c\\x2dd.service' '/BR'"},
 		{"%systemd_harden -r /abs/rep", nil,
-			"systemd-harden apply --filelist '/B/systemd-harden-pkg.files' --report '/abs/rep' '/BR'"},
+			"systemd-harden apply --filelist '/B/systemd-harden-pkg.files' --report '/abs/rep' --package 'pkg' '/BR'"},
 		{"%systemd_harden", []string{"--define", "_systemd_harden_systemd_version 252"},
-			"systemd-harden apply --filelist '/B/systemd-harden-pkg.files' --report '/B/pkg-1.0/systemd-harden-report' --systemd-version '252' '/BR'"},
+			"systemd-harden apply --filelist '/B/systemd-harden-pkg.files' --report '/B/pkg-1.0/systemd-harden-report' --systemd-version '252' --package 'pkg' '/BR'"},
 		{"%systemd_harden -V 257", []string{"--define", "_systemd_harden_systemd_version 252"},
-			"systemd-harden apply --filelist '/B/systemd-harden-pkg.files' --report '/B/pkg-1.0/systemd-harden-report' --systemd-version '257' '/BR'"},
+			"systemd-harden apply --filelist '/B/systemd-harden-pkg.files' --report '/B/pkg-1.0/systemd-harden-report' --systemd-version '257' --package 'pkg' '/BR'"},
 		{"%systemd_harden", []string{"--define", "__systemd_harden /opt/bin/systemd-harden"},
-			"/opt/bin/systemd-harden apply --filelist '/B/systemd-harden-pkg.files' --report '/B/pkg-1.0/systemd-harden-report' '/BR'"},
+			"/opt/bin/systemd-harden apply --filelist '/B/systemd-harden-pkg.files' --report '/B/pkg-1.0/systemd-harden-report' --package 'pkg' '/BR'"},
+		{"%systemd_harden -p pkg-server -t strict a.service", nil,
+			"systemd-harden apply --filelist '/B/systemd-harden-pkg.files' --report '/B/pkg-1.0/systemd-harden-report' --tier 'strict' --package 'pkg-server' --unit 'a.service' '/BR'"},
 		// in a comment the whole expansion stays behind the "#"
 		{"# %systemd_harden -t strict", nil,
-			"# systemd-harden apply --filelist '/B/systemd-harden-pkg.files' --report '/B/pkg-1.0/systemd-harden-report' --tier 'strict' '/BR'"},
+			"# systemd-harden apply --filelist '/B/systemd-harden-pkg.files' --report '/B/pkg-1.0/systemd-harden-report' --tier 'strict' --package 'pkg' '/BR'"},
 	}
 	for _, c := range cases {
 		out, stderr, code := eval(c.call, c.defs...)
@@ -701,6 +707,7 @@ func TestExpansion(t *testing.T) {
 		{"%systemd_harden -n -l /x.files", "-l cannot be combined with -n"},
 		{"%systemd_harden -n -r rep", "-r cannot be combined with -n"},
 		{"%systemd_harden a'b.service", "not a unit name: a'b.service"},
+		{"%systemd_harden -p x'y", "not a package name: x'y"},
 		{"%systemd_harden a$(id).service", "not a unit name: a$(id).service"},
 		{"%systemd_harden -x", "systemd_harden"},
 	} {
