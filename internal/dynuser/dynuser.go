@@ -455,6 +455,23 @@ func Analyze(in signals.Input, sig signals.Result) *Analysis {
 	}
 	// What the package owns as the service user.
 	dirs := map[string]string{} // "StateDirectory=redis" → evidence text
+	// A directory of a package with other services is theirs too
+	// (apache2's /var/cache/apache2 beside htcacheclean, NetworkManager's
+	// state beside NetworkManager-wait-online): a *Directory= would chown
+	// it to this unit's transient user at the first start. Reported once
+	// per directory.
+	others := otherServices(in.Units, u, user)
+	sharedReported := map[string]bool{}
+	shared := func(l, p string, ev finding.Evidence) bool {
+		if len(others) == 0 {
+			return false
+		}
+		if !sharedReported[l] {
+			sharedReported[l] = true
+			block("dynamic-user-shared-directory", fmt.Sprintf("%s is the package's, and %s may use it too: %s would chown it to this unit's transient user", p, strings.Join(others, ", "), l), ev)
+		}
+		return true
+	}
 	var supp []string
 	for _, o := range ownership(pkg) {
 		if user == "" || (o.user != user && o.group != user && !(groups[o.group] != (finding.Evidence{}) && o.group != "root")) {
@@ -464,7 +481,7 @@ func Analyze(in signals.Input, sig signals.Result) *Analysis {
 		switch {
 		case key != "" && rel != "":
 			l := key + "=" + rel
-			if _, ok := dirs[l]; !ok {
+			if _, ok := dirs[l]; !ok && !shared(l, o.path, o.ev) {
 				dirs[l] = o.ev.Text
 				fix("dynamic-user-state-directory", fmt.Sprintf("%s is owned by %s: %s replaces it (systemd chowns it recursively at the first start)", o.path, user, l), o.ev)
 			}
@@ -488,15 +505,7 @@ func Analyze(in signals.Input, sig signals.Result) *Analysis {
 			continue
 		}
 		l := key + "=" + rel
-		if _, ok := dirs[l]; ok {
-			continue
-		}
-		// A directory of a package with other services is theirs too
-		// (apache2's /var/cache/apache2 beside htcacheclean, NetworkManager's
-		// state beside NetworkManager-wait-online): a *Directory= would
-		// chown it to this unit's transient user at the first start.
-		if others := otherServices(in.Units, u, user); len(others) > 0 {
-			block("dynamic-user-shared-directory", fmt.Sprintf("%s is the package's, and %s may use it too: %s would chown it to this unit's transient user", w.Path, strings.Join(others, ", "), l), w.Evidence)
+		if _, ok := dirs[l]; ok || shared(l, w.Path, w.Evidence) {
 			continue
 		}
 		dirs[l] = w.Evidence.Text
@@ -606,8 +615,16 @@ func otherServices(units []*unitload.Unit, u *unitload.Unit, user string) []stri
 	seen := map[string]bool{}
 	var out []string
 	mine, _ := unitname.Parse(u.ID)
+	family := func(x *unitload.Unit) string {
+		if t := unitname.Template(x.ID); t != "" {
+			return t
+		}
+		return x.ID
+	}
 	for _, o := range units {
-		if o == u || o.Path == u.Path || !strings.HasSuffix(o.Requested, ".service") || o.AliasOf != "" {
+		// The unit itself, its aliases, and its template's other
+		// instances shipped as files (tor@default.service) are not others.
+		if o == u || o.Path == u.Path || !strings.HasSuffix(o.Requested, ".service") || o.AliasOf != "" || family(o) == family(u) {
 			continue
 		}
 		if v, _, ok := explicitValue(o, "User"); ok && user != "" && v == user {

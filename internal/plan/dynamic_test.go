@@ -54,6 +54,16 @@ var blockerCases = []blockerCase{
 		"/lib/systemd/system/a.service":         "[Service]\nExecStart=/usr/sbin/a\nUser=a\n",
 		"/usr/share/dbus-1/system.d/org.a.conf": "<busconfig>\n  <policy user=\"a\">\n    <allow own=\"org.a\"/>\n  </policy>\n</busconfig>\n"},
 		tag: "dynamic-user-dbus-name", evPath: "/usr/share/dbus-1/system.d/org.a.conf", dirOK: true},
+	// Two services of one static user but different names would get two
+	// dynamic users, each chowning the cache away from the other.
+	{name: "directory shared with another service", unit: "a.service", files: map[string]string{
+		"/lib/systemd/system/a.service":       "[Service]\nExecStart=/usr/sbin/a\nUser=a\n",
+		"/lib/systemd/system/a-clean.service": "[Service]\nType=oneshot\nExecStart=/usr/sbin/a-clean\nUser=a\n"},
+		control: map[string]string{"postinst": "#!/bin/sh\nadduser --system --group a\n"},
+		owned:   [2]string{"/var/cache/a/index", "a:a"}, tag: "dynamic-user-shared-directory", evPath: "/var/cache/a/index", dirOK: true},
+	{name: "shared system account", unit: "a.service", files: map[string]string{
+		"/lib/systemd/system/a.service": "[Service]\nExecStart=/usr/sbin/a\nUser=www-data\n"},
+		tag: "dynamic-user-shared-account", evPath: "/lib/systemd/system/a.service", dirOK: true},
 }
 
 func (c blockerCase) deb(t *testing.T) string {
