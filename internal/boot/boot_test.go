@@ -2,6 +2,8 @@ package boot
 
 import (
 	"bytes"
+	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -128,5 +130,38 @@ func TestPruneRootfs(t *testing.T) {
 		if got := err == nil; got != want {
 			t.Errorf("rootfs-%s exists = %v, want %v (log: %s)", k, got, want, log.String())
 		}
+	}
+}
+
+// TestEnsureRootfsHoldsLock: a run keeps a shared lock on its root until
+// it releases it, so another run's pruning skips that root meanwhile.
+func TestEnsureRootfsHoldsLock(t *testing.T) {
+	cache := t.TempDir()
+	pkgs := []string{"x"}
+	dir := filepath.Join(cache, "rootfs-"+RootfsKey(pkgs))
+	if err := os.MkdirAll(filepath.Join(dir, "sbin"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "sbin", "init"), nil, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	got, release, err := EnsureRootfs(context.Background(), cache, pkgs, io.Discard)
+	if err != nil || got != dir {
+		t.Fatalf("EnsureRootfs = %q, %v", got, err)
+	}
+	pruneRootfs(cache, filepath.Join(cache, "rootfs-other"), io.Discard)
+	if _, err := os.Stat(dir); err != nil {
+		t.Fatalf("a root in use was pruned: %v", err)
+	}
+	// A second run of the same list shares it.
+	_, release2, err := EnsureRootfs(context.Background(), cache, pkgs, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	release2()
+	release()
+	pruneRootfs(cache, filepath.Join(cache, "rootfs-other"), io.Discard)
+	if _, err := os.Stat(dir); err == nil {
+		t.Error("a released root of another list was kept")
 	}
 }

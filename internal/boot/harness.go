@@ -353,8 +353,10 @@ func (h *Harness) boot(ctx context.Context, c Case, debs string, hardened, wantD
 }
 
 // unitOK is a shell condition on $u: active, or for a oneshot service
-// (inactive once done) finished with Result=success. It prints the state.
-const unitOK = `{ s=$(systemctl is-active $u); if [ "$(systemctl show -p Type --value $u)" = oneshot ]; then r=$(systemctl show -p Result --value $u); echo "$u: $s (oneshot, result $r)"; [ "$s" != failed ] && [ "$r" = success ]; else echo "$u: $s"; [ "$s" = active ]; fi; }`
+// (inactive once done) run with its conditions met (a skipped oneshot is
+// inactive with Result=success too) and finished with Result=success. It
+// prints the state.
+const unitOK = `{ s=$(systemctl is-active $u); if [ "$(systemctl show -p Type --value $u)" = oneshot ]; then r=$(systemctl show -p Result --value $u); c=$(systemctl show -p ConditionResult --value $u); echo "$u: $s (oneshot, result $r, conditions met: $c)"; [ "$s" != failed ] && [ "$r" = success ] && [ "$c" = yes ]; else echo "$u: $s"; [ "$s" = active ]; fi; }`
 
 func nz(s string) string {
 	if s == "" {

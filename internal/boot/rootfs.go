@@ -47,25 +47,56 @@ func RootfsKey(pkgs []string) string {
 // EnsureRootfs returns a cached rootfs under cacheDir for pkgs (their .debs
 // and dependencies downloaded into /var/cache/apt/archives, apt lists kept,
 // so the container installs without network), building it with mmdebstrap
-// when it is missing. Concurrent callers are serialised by a lock file.
-func EnsureRootfs(ctx context.Context, cacheDir string, pkgs []string, log io.Writer) (string, error) {
+// when it is missing. Builders are serialised by an exclusive lock on
+// the root's lock file; the caller then holds a shared lock until it
+// calls release, so no other run prunes the root while it boots from it.
+func EnsureRootfs(ctx context.Context, cacheDir string, pkgs []string, log io.Writer) (dir string, release func(), err error) {
 	if err := os.MkdirAll(cacheDir, 0o755); err != nil {
-		return "", err
+		return "", nil, err
 	}
-	dir := filepath.Join(cacheDir, "rootfs-"+RootfsKey(pkgs))
+	dir = filepath.Join(cacheDir, "rootfs-"+RootfsKey(pkgs))
 	lock, err := os.OpenFile(dir+".lock", os.O_CREATE|os.O_RDWR, 0o644)
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
-	defer lock.Close()
-	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
-		return "", err
+	// Shared first: a built root is used by any number of runs at once.
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_SH); err != nil {
+		lock.Close()
+		return "", nil, err
 	}
-	if st, err := os.Stat(filepath.Join(dir, "sbin", "init")); err == nil && st != nil {
-		return dir, nil
+	if !built(dir) {
+		// Exclusive to build (flock converts the lock; another builder may
+		// have finished meanwhile, buildRootfs checks again), then back
+		// to shared.
+		if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
+			lock.Close()
+			return "", nil, err
+		}
+		if err := buildRootfs(ctx, cacheDir, dir, pkgs, log); err != nil {
+			lock.Close()
+			return "", nil, err
+		}
+		if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_SH); err != nil {
+			lock.Close()
+			return "", nil, err
+		}
+	}
+	return dir, func() { lock.Close() }, nil
+}
+
+func built(dir string) bool {
+	st, err := os.Stat(filepath.Join(dir, "sbin", "init"))
+	return err == nil && st != nil
+}
+
+// buildRootfs builds dir with mmdebstrap unless it is already there; the
+// caller holds the exclusive lock.
+func buildRootfs(ctx context.Context, cacheDir, dir string, pkgs []string, log io.Writer) error {
+	if built(dir) {
+		return nil
 	}
 	if _, err := exec.LookPath("mmdebstrap"); err != nil {
-		return "", fmt.Errorf("mmdebstrap not found (apt-get install mmdebstrap): %w", err)
+		return fmt.Errorf("mmdebstrap not found (apt-get install mmdebstrap): %w", err)
 	}
 	tmp := dir + ".tmp"
 	os.RemoveAll(tmp)
@@ -85,18 +116,18 @@ func EnsureRootfs(ctx context.Context, cacheDir string, pkgs []string, log io.Wr
 	cmd.Stdout, cmd.Stderr = log, log
 	if err := cmd.Run(); err != nil {
 		os.RemoveAll(tmp)
-		return "", fmt.Errorf("mmdebstrap: %w", err)
+		return fmt.Errorf("mmdebstrap: %w", err)
 	}
 	if err := os.Rename(tmp, dir); err != nil {
-		return "", err
+		return err
 	}
 	pruneRootfs(cacheDir, dir, log)
-	return dir, nil
+	return nil
 }
 
 // pruneRootfs removes the roots of other package lists (about 0.5 GB
 // each, left by earlier case sets), skipping any whose lock another run
-// holds.
+// holds (shared while it boots from it, exclusive while it builds).
 func pruneRootfs(cacheDir, keep string, log io.Writer) {
 	locks, _ := filepath.Glob(filepath.Join(cacheDir, "rootfs-*.lock"))
 	for _, l := range locks {

@@ -297,12 +297,26 @@ func words(s string, shell bool) []string {
 type progMatcher struct {
 	pattern string                   // glob on the program's base name
 	args    func(args []string) bool // nil: any arguments
+	// command: only a program the line runs counts, not one named by an
+	// argument (the path fallback of execRuns): for signals that rule
+	// out much, "python3 /usr/lib/foo/cron" or "test -x /usr/sbin/smartctl"
+	// is no evidence.
+	command bool
 }
 
 func progs(patterns ...string) []progMatcher {
 	out := make([]progMatcher, len(patterns))
 	for i, p := range patterns {
 		out[i] = progMatcher{pattern: p}
+	}
+	return out
+}
+
+// commands is progs for programs that count only when run.
+func commands(patterns ...string) []progMatcher {
+	out := progs(patterns...)
+	for i := range out {
+		out[i].command = true
 	}
 	return out
 }
@@ -365,7 +379,7 @@ func (e execLine) runs(ms []progMatcher) bool {
 				continue
 			}
 			for _, m := range ms {
-				if m.args == nil && m.match(invocation{prog: a}) {
+				if m.args == nil && !m.command && m.match(invocation{prog: a}) {
 					return true
 				}
 			}

@@ -47,9 +47,9 @@ var rules = []rule{
 	{"packet-sockets", "The service uses packet (AF_PACKET) or raw sockets, which RestrictAddressFamilies= without AF_PACKET refuses: the package is or depends on libpcap*, isc-dhcp-client, isc-dhcp-server, dhcpcd*, dnsmasq (DHCP uses packet sockets), arping, libnet1, tcpdump, wireshark*, ladvd or lldpd; the unit grants CAP_NET_RAW; or its own RestrictAddressFamilies= allow list names AF_PACKET.", packetSockets},
 	{"capability-user", "The service runs programs that rely on file capabilities or need privileges outside the bounding set the strict tier keeps: a maintainer script runs setcap (\"command -v setcap\" and similar probes do not count), or an Exec*= line runs ping*, arping or traceroute*.", capabilityUser},
 	{"process-scanner", "The service looks at other processes through /proc, which ProtectProc=invisible hides when they belong to other users: an Exec*= line runs pidof, pkill, pgrep, killall, ps, or start-stop-daemon stopping or querying without --pidfile (it then matches by name, executable or user over /proc).", processScanner},
-	{"session-host", "The service starts login sessions or runs commands for users and administrators (remote shells, consoles, job schedulers, inet super-servers, logrotate with every package's postrotate scripts, run-parts over a directory of administrators' scripts): every process it starts inherits its sandbox, so any protection meant for the daemon also confines the people and jobs it serves (an @reboot cron job cannot write /var/tmp under PrivateTmp=, an SSH login cannot sudo under NoNewPrivileges=, nor write its home under ProtectHome=). Every tier directive is skipped for it; upstream systemd and the distributions leave sshd, cron and getty unsandboxed for this reason. The package Provides ssh-server, cron-daemon, telnet-server, rsh-server or inet-superserver, or is openssh-server, dropbear*, tinysshd, cron, cronie, anacron, at, systemd-cron, bcron, fcron, incron, xrdp, telnetd* xinetd or logrotate; an Exec*= line runs sshd, dropbear, cron, crond, atd, anacron, fcron, incrond, xrdp*, in.telnetd, telnetd, inetd, xinetd, agetty, getty, mingetty, login, sulogin, logrotate or run-parts; or the unit sets PAMName= (systemd opens a session for it).", sessionHost},
-	{"storage-admin", "The service administers block devices or file systems (checks, scrubs, trims, snapshots, RAID and volume management, disk health), which needs the devices PrivateDevices= hides, CAP_SYS_ADMIN and CAP_SYS_RAWIO outside the strict bounding set, /etc writable for LVM's metadata backups (ProtectSystem=), every mount point including /home (ProtectHome=yes) and system calls outside @system-service: an Exec*= line runs fsck*, e2fsck, e2scrub*, fstrim, lvm, lvcreate, lvremove, lvchange, vgchange, vgscan, pvscan, mdadm, dmsetup, cryptsetup, multipath*, smartctl, smartd, hdparm, nvme, blkdiscard, badblocks, xfs_*, btrfs*, zpool, zfs or quotacheck; or the package is lvm2, mdadm, smartmontools, e2fsprogs, xfsprogs, btrfs-progs, zfsutils-linux or thin-provisioning-tools.", storageAdmin},
-	{"network-configurer", "The service configures network interfaces, addresses, routes or tunnels, which needs CAP_NET_ADMIN (outside the strict bounding set) and often writes /proc/sys/net (ProtectKernelTunables=) and /etc (resolv.conf, saved configuration; ProtectSystem=): an Exec*= line runs ip with a changing command (link/addr/route/rule/netns/tunnel add, del, set, flush, replace, change), wg, wg-quick, ifup, ifdown, brctl, iw, tc, resolvconf, openvpn, vconfig, ovs-vsctl or nmcli; the unit grants CAP_NET_ADMIN (AmbientCapabilities=, or a CapabilityBoundingSet= allow list); or the package is wireguard-tools, ifupdown, ifupdown2, bridge-utils, vlan, openvpn, openvswitch-switch or resolvconf.", networkConfigurer},
+	{"session-host", "The service starts login sessions or runs commands for users and administrators (remote shells, consoles, job schedulers, inet super-servers, logrotate with every package's postrotate scripts, run-parts over a directory of administrators' scripts): every process it starts inherits its sandbox, so any protection meant for the daemon also confines the people and jobs it serves (an @reboot cron job cannot write /var/tmp under PrivateTmp=, an SSH login cannot sudo under NoNewPrivileges=, nor write its home under ProtectHome=). Every tier directive is skipped for it; upstream systemd and the distributions leave sshd, cron and getty unsandboxed for this reason. The package Provides ssh-server, cron-daemon, telnet-server, rsh-server or inet-superserver, or is openssh-server, dropbear*, tinysshd, cron, cronie, anacron, at, systemd-cron, bcron, fcron, incron, xrdp, telnetd*, xinetd or logrotate; an Exec*= line runs (not merely names) sshd, dropbear, cron, crond, atd, anacron, fcron, incrond, xrdp*, in.telnetd, telnetd, inetd, xinetd, agetty, getty, mingetty, login, sulogin, systemd-sulogin-shell, logrotate or run-parts; or the unit sets PAMName= (systemd opens a session for it).", sessionHost},
+	{"storage-admin", "The service administers block devices or file systems (checks, scrubs, trims, snapshots, RAID and volume management, disk health), which needs the devices PrivateDevices= hides, CAP_SYS_ADMIN and CAP_SYS_RAWIO outside the strict bounding set, /etc writable for LVM's metadata backups (ProtectSystem=), every mount point including /home (ProtectHome=yes) and system calls outside @system-service: an Exec*= line runs (not merely names) fsck, fsck.*, e2fsck, e2scrub, e2scrub_all, fstrim, lvm, lvcreate, lvremove, lvchange, vgchange, vgscan, pvscan, mdadm, dmsetup, cryptsetup, multipath*, smartctl, smartd, hdparm, nvme, blkdiscard, badblocks, xfs_*, btrfs*, zpool, zfs or quotacheck; or the package is lvm2, mdadm, smartmontools, e2fsprogs, xfsprogs, btrfs-progs, zfsutils-linux or thin-provisioning-tools.", storageAdmin},
+	{"network-configurer", "The service configures network interfaces, addresses, routes or tunnels, which needs CAP_NET_ADMIN (outside the strict bounding set) and often writes /proc/sys/net (ProtectKernelTunables=) and /etc (resolv.conf, saved configuration; ProtectSystem=): an Exec*= line runs ip with a changing command (options skipped; OBJECT then COMMAND as ip abbreviates them: add, delete, change, replace, set, flush, append, prepend, restore; -batch and -force count; show, list, get and monitor do not), wg, wg-quick, ifup, ifdown, brctl, iw, tc, resolvconf, openvpn, vconfig, ovs-vsctl or nmcli; the unit grants CAP_NET_ADMIN (AmbientCapabilities=, or a CapabilityBoundingSet= allow list); or the package is wireguard-tools, ifupdown, ifupdown2, bridge-utils, vlan, openvpn, openvswitch-switch or resolvconf.", networkConfigurer},
 	{"shared-user", "Another unit of the package runs as the same non-root User=, so the System V IPC objects RemoveIPC= deletes when this service stops may belong to the other one. Evidence: both User= assignments.", sharedUser},
 }
 
@@ -506,7 +506,7 @@ func processScanner(c *ctx) []finding.Evidence {
 func sessionHost(c *ctx) []finding.Evidence {
 	out := c.provides("ssh-server", "cron-daemon", "telnet-server", "rsh-server", "inet-superserver")
 	out = append(out, c.is("openssh-server", "dropbear*", "tinysshd", "cron", "cronie", "anacron", "at", "systemd-cron", "bcron", "fcron", "incron", "xrdp", "telnetd*", "xinetd", "logrotate")...)
-	out = append(out, c.execRuns(nil, progs("sshd", "dropbear", "cron", "crond", "atd", "anacron", "fcron", "incrond", "xrdp*", "in.telnetd", "telnetd", "inetd", "xinetd", "agetty", "getty", "mingetty", "login", "sulogin", "systemd-sulogin-shell", "logrotate", "run-parts")...)...)
+	out = append(out, c.execRuns(nil, commands("sshd", "dropbear", "cron", "crond", "atd", "anacron", "fcron", "incrond", "xrdp*", "in.telnetd", "telnetd", "inetd", "xinetd", "agetty", "getty", "mingetty", "login", "sulogin", "systemd-sulogin-shell", "logrotate", "run-parts")...)...)
 	if a, ok := c.last(c.unit, "Service", "PAMName"); ok && strings.TrimSpace(a.a.Value) != "" {
 		out = append(out, a.evidence())
 	}
@@ -515,24 +515,51 @@ func sessionHost(c *ctx) []finding.Evidence {
 
 func storageAdmin(c *ctx) []finding.Evidence {
 	out := c.is("lvm2", "mdadm", "smartmontools", "e2fsprogs", "xfsprogs", "btrfs-progs", "zfsutils-linux", "thin-provisioning-tools")
-	return append(out, c.execRuns(nil, progs("fsck", "fsck.*", "e2fsck", "e2scrub", "e2scrub_all", "fstrim", "lvm", "lvcreate", "lvremove", "lvchange", "vgchange", "vgscan", "pvscan",
-		"mdadm", "dmsetup", "cryptsetup", "multipath", "multipathd", "smartctl", "smartd", "hdparm", "nvme", "blkdiscard", "badblocks", "xfs_*", "btrfs", "btrfs-*", "zpool", "zfs", "quotacheck")...)...)
+	return append(out, c.execRuns(nil, commands("fsck", "fsck.*", "e2fsck", "e2scrub", "e2scrub_all", "fstrim", "lvm", "lvcreate", "lvremove", "lvchange", "vgchange", "vgscan", "pvscan",
+		"mdadm", "dmsetup", "cryptsetup", "multipath*", "smartctl", "smartd", "hdparm", "nvme", "blkdiscard", "badblocks", "xfs_*", "btrfs*", "zpool", "zfs", "quotacheck")...)...)
 }
 
-// ipChanging: an ip(8) call that changes the network (not a query).
+// ipChanging: an ip(8) call that changes the network, read as ip reads
+// it: options (and their values) first, then OBJECT and COMMAND, both
+// abbreviable. No COMMAND means "show"; -batch and -force run commands
+// from a file, which counts as changing.
 func ipChanging(args []string) bool {
-	for _, a := range args {
-		switch a {
-		case "add", "del", "delete", "set", "flush", "replace", "change", "append", "up", "down":
+	valued := map[string]bool{"-n": true, "-netns": true, "-f": true, "-family": true, "-l": true, "-loops": true, "-rc": true, "-rcvbuf": true}
+	var words []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "-b" || a == "-batch" || a == "-force" || strings.HasPrefix(a, "--batch"):
 			return true
+		case valued[a]:
+			i++
+		case strings.HasPrefix(a, "-"):
+		default:
+			words = append(words, a)
 		}
 	}
-	return false
+	if len(words) < 2 {
+		return false // "ip link", "ip -br a": show
+	}
+	cmd := words[1]
+	prefixOf := func(w string, full ...string) bool {
+		for _, f := range full {
+			if strings.HasPrefix(f, w) {
+				return true
+			}
+		}
+		return false
+	}
+	// Queries first: ip matches "s" to "show" for most objects.
+	if len(cmd) >= 2 && prefixOf(cmd, "show", "list", "lst", "get", "monitor", "help", "showdump") || cmd == "s" && words[0] != "link" && words[0] != "l" {
+		return false
+	}
+	return prefixOf(cmd, "add", "delete", "change", "chg", "replace", "set", "flush", "append", "prepend", "restore")
 }
 
 func networkConfigurer(c *ctx) []finding.Evidence {
 	out := c.is("wireguard-tools", "ifupdown", "ifupdown2", "bridge-utils", "vlan", "openvpn", "openvswitch-switch", "resolvconf")
-	ms := append([]progMatcher{{pattern: "ip", args: ipChanging}}, progs("wg", "wg-quick", "ifup", "ifdown", "brctl", "iw", "tc", "resolvconf", "openvpn", "vconfig", "ovs-vsctl", "nmcli")...)
+	ms := append([]progMatcher{{pattern: "ip", args: ipChanging, command: true}}, commands("wg", "wg-quick", "ifup", "ifdown", "brctl", "iw", "tc", "resolvconf", "openvpn", "vconfig", "ovs-vsctl", "nmcli")...)
 	out = append(out, c.execRuns(nil, ms...)...)
 	return append(out, c.capEvidence("CAP_NET_ADMIN")...)
 }

@@ -221,6 +221,7 @@ func TestSignals(t *testing.T) {
 		{"PAMName", fixture{files: unit(svc("PAMName=systemd-user"))}, "session-host", ev(fooUnit, 3, "PAMName=systemd-user")},
 		{"provides httpd is no session host", fixture{control: ctl("Provides", "httpd")}, "session-host", nil},
 		{"cron as an argument", fixture{files: unit("[Service]\nExecStart=/usr/bin/foo --schedule cron\n")}, "session-host", nil},
+		{"a script named cron", fixture{files: unit("[Service]\nExecStart=/usr/bin/python3 /usr/lib/foo/cron\n")}, "session-host", nil},
 
 		{"logrotate", fixture{files: unit("[Service]\nType=oneshot\nExecStart=/usr/sbin/logrotate /etc/logrotate.conf\n")}, "session-host", ev(fooUnit, 3, "ExecStart=/usr/sbin/logrotate /etc/logrotate.conf")},
 		{"run-parts", fixture{files: unit("[Service]\nExecStart=/bin/run-parts --report /etc/foo.d\n")}, "session-host", ev(fooUnit, 2, "ExecStart=/bin/run-parts --report /etc/foo.d")},
@@ -231,11 +232,19 @@ func TestSignals(t *testing.T) {
 		{"is lvm2", fixture{name: "lvm2"}, "storage-admin", ev("DEBIAN/control", 0, "Package: lvm2")},
 		{"lvm in a shell", fixture{files: unit(svc("ExecStartPre=/bin/sh -c 'lvchange -ay vg/data || true'"))}, "storage-admin", ev(fooUnit, 3, "ExecStartPre=/bin/sh -c 'lvchange -ay vg/data || true'")},
 		{"depends on e2fsprogs is no storage admin", fixture{control: ctl("Depends", "e2fsprogs")}, "storage-admin", nil},
+		{"a test for smartctl is no storage admin", fixture{files: unit(svc("ExecStartPre=/usr/bin/test -x /usr/sbin/smartctl"))}, "storage-admin", nil},
+		{"btrfsck", fixture{files: unit("[Service]\nExecStart=/bin/btrfsck --readonly /dev/sda2\n")}, "storage-admin", ev(fooUnit, 2, "ExecStart=/bin/btrfsck --readonly /dev/sda2")},
 
 		// network-configurer
 		{"wg-quick", fixture{files: unit("[Service]\nType=oneshot\nExecStart=/usr/bin/wg-quick up %i\n")}, "network-configurer", ev(fooUnit, 3, "ExecStart=/usr/bin/wg-quick up %i")},
 		{"ip link add", fixture{files: unit(svc("ExecStartPre=/sbin/ip link add br0 type bridge"))}, "network-configurer", ev(fooUnit, 3, "ExecStartPre=/sbin/ip link add br0 type bridge")},
 		{"ip query", fixture{files: unit(svc("ExecStartPre=/sbin/ip -brief addr show"))}, "network-configurer", nil},
+		{"ip query with up", fixture{files: unit(svc("ExecStartPre=/sbin/ip link show up"))}, "network-configurer", nil},
+		{"ip query in a shell loop", fixture{files: unit(svc(`ExecStartPre=/bin/sh -c "until ip -o addr show scope global up | grep -q inet; do sleep 1; done"`))}, "network-configurer", nil},
+		{"ip abbreviated", fixture{files: unit(svc("ExecStartPre=/bin/ip r a 10.0.0.0/8 dev eth0"))}, "network-configurer", ev(fooUnit, 3, "ExecStartPre=/bin/ip r a 10.0.0.0/8 dev eth0")},
+		{"ip link s", fixture{files: unit(svc("ExecStartPre=/bin/ip l s dev eth1 up"))}, "network-configurer", ev(fooUnit, 3, "ExecStartPre=/bin/ip l s dev eth1 up")},
+		{"ip batch", fixture{files: unit(svc("ExecStartPre=/sbin/ip -batch /etc/foo/routes"))}, "network-configurer", ev(fooUnit, 3, "ExecStartPre=/sbin/ip -batch /etc/foo/routes")},
+		{"ip in a netns", fixture{files: unit(svc("ExecStartPre=/sbin/ip -n blue addr add 10.1.0.1/24 dev veth0"))}, "network-configurer", ev(fooUnit, 3, "ExecStartPre=/sbin/ip -n blue addr add 10.1.0.1/24 dev veth0")},
 		{"CAP_NET_ADMIN", fixture{files: unit(svc("User=foo", "AmbientCapabilities=CAP_NET_ADMIN"))}, "network-configurer", ev(fooUnit, 4, "AmbientCapabilities=CAP_NET_ADMIN")},
 		{"is ifupdown", fixture{name: "ifupdown"}, "network-configurer", ev("DEBIAN/control", 0, "Package: ifupdown")},
 

@@ -93,10 +93,11 @@ func TestBoot(t *testing.T) {
 	}
 	var buildLog bytes.Buffer
 	t0 := time.Now()
-	root, err := boot.EnsureRootfs(ctx, cache, boot.Packages(), &buildLog)
+	root, release, err := boot.EnsureRootfs(ctx, cache, boot.Packages(), &buildLog)
 	if err != nil {
 		t.Fatalf("rootfs: %v\n%s", err, buildLog.String())
 	}
+	defer release()
 	t.Logf("rootfs %s (%.1fs)", root, time.Since(t0).Seconds())
 
 	h := &boot.Harness{Root: root, Bin: bin, WorkDir: t.TempDir()}
