@@ -476,6 +476,35 @@ func TestSysVFinding(t *testing.T) {
 			if code != 1 || !strings.Contains(out, "hello-sysv.noarch: I: sysv-init-script-with-unit") {
 				t.Errorf("check --format rpmlint --fail-on info: status %d, want 1 and an I: line:\n%s", code, out)
 			}
+			// The migration notes read the built RPM's scriptlets (the
+			// SysV era's chkconfig calls) and give the RPM-side change.
+			out, stderr, code = run(t, cli(t), "sysv-notes", "--format", "json", "--next-version", "1.1-1",
+				"--systemd-version", c.version, r.rpms[0])
+			if code != 0 {
+				t.Fatalf("sysv-notes: status %d: %s", code, stderr)
+			}
+			var note struct {
+				Package string
+				RPM     struct {
+					Remove, Scriptlets []string
+					Upgrade            string
+				}
+			}
+			if err := json.Unmarshal([]byte(strings.TrimSpace(strings.Split(strings.TrimSpace(out), "\n")[0])), &note); err != nil {
+				t.Fatalf("sysv-notes JSON: %v\n%s", err, out)
+			}
+			joined := strings.Join(note.RPM.Scriptlets, "\n")
+			for _, want := range []string{"%post", "chkconfig --add hello", "%preun", "chkconfig --del hello"} {
+				if !strings.Contains(joined, want) {
+					t.Errorf("notes' scriptlets lack %q:\n%s", want, out)
+				}
+			}
+			if !strings.Contains(note.RPM.Upgrade, "%triggerun -- hello-sysv < 1.1-1") || !strings.Contains(note.RPM.Upgrade, "chkconfig --del hello") {
+				t.Errorf("notes' upgrade trigger: %q", note.RPM.Upgrade)
+			}
+			if !strings.Contains(strings.Join(note.RPM.Remove, "\n"), initScript) {
+				t.Errorf("notes do not say to drop %s: %v", initScript, note.RPM.Remove)
+			}
 			out, _, _ = run(t, cli(t), "explain", "sysv-init-script-with-unit")
 			for _, want := range []string{"Fedora", "openSUSE", "%files"} {
 				if !strings.Contains(out, want) {
