@@ -219,6 +219,8 @@ func TestSignals(t *testing.T) {
 		{"getty", fixture{files: unit("[Service]\nExecStart=-/sbin/agetty -o '-p -- \\\\u' --noclear - $TERM\n")}, "session-host", ev(fooUnit, 2, "ExecStart=-/sbin/agetty -o '-p -- \\\\u' --noclear - $TERM")},
 		{"crond", fixture{files: unit("[Service]\nExecStart=/usr/sbin/crond -n $CRONDARGS\n")}, "session-host", ev(fooUnit, 2, "ExecStart=/usr/sbin/crond -n $CRONDARGS")},
 		{"PAMName", fixture{files: unit(svc("PAMName=systemd-user"))}, "session-host", ev(fooUnit, 3, "PAMName=systemd-user")},
+		{"display manager", fixture{control: ctl("Provides", "x-display-manager")}, "session-host", ev("DEBIAN/control", 0, "Provides: x-display-manager")},
+		{"supervisord", fixture{files: unit("[Service]\nExecStart=/usr/bin/supervisord -n -c /etc/supervisor/supervisord.conf\n")}, "session-host", ev(fooUnit, 2, "ExecStart=/usr/bin/supervisord -n -c /etc/supervisor/supervisord.conf")},
 		{"provides httpd is no session host", fixture{control: ctl("Provides", "httpd")}, "session-host", nil},
 		{"cron as an argument", fixture{files: unit("[Service]\nExecStart=/usr/bin/foo --schedule cron\n")}, "session-host", nil},
 		{"a script named cron", fixture{files: unit("[Service]\nExecStart=/usr/bin/python3 /usr/lib/foo/cron\n")}, "session-host", nil},
