@@ -95,20 +95,29 @@ func (h *Harness) Run(ctx context.Context, c Case) (r Result) {
 		r.Outcome, r.Error = "fail", err.Error()
 		return r
 	}
-	if c.Unchanged {
-		for _, u := range units {
-			if u.Tested && u.Status != "unchanged" {
+	unchanged := true
+	for _, u := range units {
+		if u.Tested && u.Status != "unchanged" {
+			unchanged = false
+			if c.Unchanged {
 				r.Outcome, r.Error = "fail", "expected apply to leave "+u.Unit+" unchanged under tier "+c.Tier+", but it is "+u.Status
 				return r
 			}
 		}
-		// What stays as shipped must still work: the control proves it.
+	}
+	// Nothing to boot hardened (a session host, or a unit whose own
+	// sandbox the tier leaves as it is): what stays as shipped must still
+	// work, which the control proves; reported as "unchanged", not "pass".
+	unchangedResult := func() Result {
 		r.Control = h.control(ctx, c)
 		r.Outcome = "unchanged"
 		if !r.Control.Pass {
 			r.Outcome = "control-failed"
 		}
 		return r
+	}
+	if c.Unchanged {
+		return unchangedResult()
 	}
 	refused, why := refusal(c, units)
 	switch {
@@ -121,6 +130,9 @@ func (h *Harness) Run(ctx context.Context, c Case) (r Result) {
 	case refused:
 		r.Outcome, r.Error = "fail", "apply refused tier "+c.Tier+" unexpectedly: "+why
 		return r
+	}
+	if unchanged && c.BrokenDropin == "" {
+		return unchangedResult()
 	}
 	r.Control = h.control(ctx, c)
 	if !r.Control.Pass {

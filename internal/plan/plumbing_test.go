@@ -7,14 +7,16 @@ import (
 
 	"github.com/systemd-harden/systemd-harden/internal/debread"
 	"github.com/systemd-harden/systemd-harden/internal/plan"
+	"github.com/systemd-harden/systemd-harden/internal/signals"
 	"github.com/systemd-harden/systemd-harden/internal/tiers"
 )
 
 // TestPlumbingAndSessionHosts: early-boot plumbing keeps what it exists to
 // do (systemd-remount-fs needs mount(), modprobe@ CAP_SYS_MODULE,
-// systemd-hibernate a writable /sys), and a session host is left as it is,
+// systemd-hibernate a writable /sys), a session host is left as it is,
 // because its logins and jobs inherit the sandbox (the boot harness: an
-// @reboot cron job could not write /var/tmp, /root or /var/log).
+// @reboot cron job could not write /var/tmp, /root or /var/log), and so is
+// a unit whose maintainers wrote a sandbox.
 func TestPlumbingAndSessionHosts(t *testing.T) {
 	set, err := tiers.Load()
 	if err != nil {
@@ -33,6 +35,11 @@ func TestPlumbingAndSessionHosts(t *testing.T) {
 		{"systemd", "user@.service", true},
 		{"cron", "cron.service", true},
 		{"openssh-server", "ssh.service", true},
+		// A maintainer's sandbox stays as written: hostnamed sets the host
+		// name (ProtectHostname= would confine it to its own namespace),
+		// logind must see every session's processes (ProtectProc=).
+		{"systemd", "systemd-hostnamed.service", true},
+		{"systemd", "systemd-logind.service", true},
 	} {
 		p, err := debread.Read(context.Background(), debFor(t, c.pkg), debread.Options{})
 		if err != nil {
@@ -59,6 +66,45 @@ func TestPlumbingAndSessionHosts(t *testing.T) {
 					t.Errorf("%s %s: the drop-in sets %s:\n%s", tier, c.unit, d, u.Content)
 				}
 			}
+		}
+	}
+}
+
+// TestOwnDropinName: the signals skip our own drop-in by this name.
+func TestOwnDropinName(t *testing.T) {
+	if signals.OwnDropin != plan.DropinName {
+		t.Errorf("signals.OwnDropin %q != plan.DropinName %q", signals.OwnDropin, plan.DropinName)
+	}
+}
+
+// TestSandboxCheckedNotRewritten: apply leaves a maintainer's sandbox as
+// written, while check still reports its gaps against the tier.
+func TestSandboxCheckedNotRewritten(t *testing.T) {
+	set, err := tiers.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := debread.Read(context.Background(), debFor(t, "systemd"), debread.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, check := range []bool{false, true} {
+		pl, err := plan.New(p, set, plan.Options{Tier: "strict", Version: 252, ToolVersion: "test", Units: []string{"systemd-hostnamed.service"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		us, err := pl.Plan(check)
+		if err != nil || len(us) != 1 {
+			t.Fatalf("%v %v", us, err)
+		}
+		missing := false
+		for _, f := range us[0].Findings {
+			if f.Tag == "tier-directive-missing" && strings.Contains(f.Detail, "ProtectHostname=") {
+				missing = true
+			}
+		}
+		if check != missing {
+			t.Errorf("check=%v: ProtectHostname reported missing: %v, want %v; status %s", check, missing, check, us[0].Status)
 		}
 	}
 }

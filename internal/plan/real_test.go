@@ -45,7 +45,7 @@ func TestRealSummary(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Units every tier leaves alone by design (system plumbing, session
-	// hosts) are reported apart too: a second line gives the figures over
+	// hosts, maintainers' own sandboxes) are reported apart too: a second line gives the figures over
 	// the units a tier may act on, judged by the baseline plan's findings.
 	plumbing := map[string]bool{}
 	first := true // the first baseline pass only finds the plumbing
@@ -90,17 +90,17 @@ func TestRealSummary(t *testing.T) {
 			continue
 		}
 		t.Logf("tier %-9s %d units: median %.1f → %.1f, mean %.2f → %.2f", tier, len(before), median(before), median(after), mean(before), mean(after))
-		t.Logf("tier %-9s %d units (without %d early-boot and session-host units): median %.1f → %.1f, mean %.2f → %.2f", tier, len(beforeActed), len(plumbing), median(beforeActed), median(afterActed), mean(beforeActed), mean(afterActed))
+		t.Logf("tier %-9s %d units (without %d early-boot, session-host and maintainer-sandboxed units): median %.1f → %.1f, mean %.2f → %.2f", tier, len(beforeActed), len(plumbing), median(beforeActed), median(afterActed), mean(beforeActed), mean(afterActed))
 		_ = exposure.Format
 	}
 }
 
 // skippedWhole reports whether the plan skipped directives because the unit
-// is early-boot plumbing or a session host, the signals that rule out
-// (nearly) every directive.
+// is early-boot plumbing, a session host or already sandboxed by its
+// maintainers, the signals that rule out (nearly) every directive.
 func skippedWhole(u plan.Unit) bool {
 	for _, f := range u.Findings {
-		if f.Tag == "tier-directive-skipped" && (strings.Contains(f.Detail, ": early-boot (") || strings.Contains(f.Detail, ": session-host (")) {
+		if f.Tag == "tier-directive-skipped" && (strings.Contains(f.Detail, ": early-boot (") || strings.Contains(f.Detail, ": session-host (") || strings.Contains(f.Detail, ": maintainer-sandboxed (")) {
 			return true
 		}
 	}

@@ -2,6 +2,7 @@ package signals
 
 import (
 	"os"
+	"path"
 	"regexp"
 	"strconv"
 	"strings"
@@ -50,6 +51,7 @@ var rules = []rule{
 	{"session-host", "The service starts login sessions or runs commands for users and administrators (remote shells, consoles, display managers, job schedulers and batch systems, process supervisors, inet super-servers, logrotate with every package's postrotate scripts, run-parts over a directory of administrators' scripts): every process it starts inherits its sandbox, so any protection meant for the daemon also confines the people and jobs it serves (an @reboot cron job cannot write /var/tmp under PrivateTmp=, an SSH login cannot sudo under NoNewPrivileges=, nor write its home under ProtectHome=). Every tier directive is skipped for it; upstream systemd and the distributions leave sshd, cron and getty unsandboxed for this reason. The package Provides ssh-server, cron-daemon, telnet-server, rsh-server, inet-superserver or x-display-manager, or is openssh-server, dropbear*, tinysshd, cron, cronie, anacron, at, systemd-cron, bcron, fcron, incron, xrdp, telnetd*, xinetd, logrotate, gdm3, lightdm, sddm, xdm, lxdm, slim, supervisor, runit, daemontools-run, slurmd or webmin; an Exec*= line runs (not merely names) sshd, dropbear, cron, crond, atd, anacron, fcron, incrond, xrdp*, in.telnetd, telnetd, inetd, xinetd, agetty, getty, mingetty, login, sulogin, systemd-sulogin-shell, logrotate, run-parts, gdm, gdm3, lightdm, sddm, xdm, lxdm, slim, supervisord, runsvdir, svscan, svscanboot or slurmd; or the unit sets PAMName= (systemd opens a session for it).", sessionHost},
 	{"storage-admin", "The service administers block devices or file systems (checks, scrubs, trims, snapshots, RAID and volume management, disk health), which needs the devices PrivateDevices= hides, CAP_SYS_ADMIN and CAP_SYS_RAWIO outside the strict bounding set, /etc writable for LVM's metadata backups (ProtectSystem=), every mount point including /home (ProtectHome=yes) and system calls outside @system-service: an Exec*= line runs (not merely names) fsck, fsck.*, e2fsck, e2scrub, e2scrub_all, fstrim, lvm, lvcreate, lvremove, lvchange, vgchange, vgscan, pvscan, mdadm, dmsetup, cryptsetup, multipath*, smartctl, smartd, hdparm, nvme, blkdiscard, badblocks, xfs_*, btrfs*, zpool, zfs or quotacheck; or the package is lvm2, mdadm, smartmontools, e2fsprogs, xfsprogs, btrfs-progs, zfsutils-linux or thin-provisioning-tools.", storageAdmin},
 	{"network-configurer", "The service configures network interfaces, addresses, routes or tunnels, which needs CAP_NET_ADMIN (outside the strict bounding set) and often writes /proc/sys/net (ProtectKernelTunables=) and /etc (resolv.conf, saved configuration; ProtectSystem=): an Exec*= line runs ip with a changing command (options skipped; OBJECT then COMMAND as ip abbreviates them: add, delete, change, replace, set, flush, append, prepend, restore; -batch and -force count; show, list, get and monitor do not), wg, wg-quick, ifup, ifdown, brctl, iw, tc, resolvconf, openvpn, vconfig, ovs-vsctl or nmcli; the unit grants CAP_NET_ADMIN (AmbientCapabilities=, or a CapabilityBoundingSet= allow list); or the package is wireguard-tools, ifupdown, ifupdown2, bridge-utils, vlan, openvpn, openvswitch-switch or resolvconf.", networkConfigurer},
+	{"maintainer-sandboxed", "The unit already carries a sandbox its maintainers wrote: it sets at least 8 of the 27 sandboxing settings (ProtectSystem=, ProtectHome=, PrivateTmp=, PrivateDevices=, PrivateNetwork=, PrivateUsers=, PrivateMounts=, the ProtectKernel*=, ProtectControlGroups=, ProtectClock=, ProtectHostname=, ProtectProc=, ProcSubset=, the Restrict*=, LockPersonality=, MemoryDenyWriteExecute=, SystemCallFilter=, SystemCallArchitectures=, CapabilityBoundingSet=, NoNewPrivileges=, IPAddressDeny=, DynamicUser=). What such a sandbox leaves out is presumed deliberate, and apply adds nothing to it (check still reports the gaps, to be added or overridden with a reason): systemd-hostnamed has no ProtectHostname= because setting the host name is its job, systemd-logind no ProtectProc=invisible because it must see every session's processes without CAP_SYS_PTRACE. Real units are bimodal here (most set none, the sandboxed ones ten or more). Evidence: the assignments.", maintainerSandboxed},
 	{"shared-user", "Another unit of the package runs as the same non-root User=, so the System V IPC objects RemoveIPC= deletes when this service stops may belong to the other one. Evidence: both User= assignments.", sharedUser},
 }
 
@@ -564,6 +566,48 @@ func networkConfigurer(c *ctx) []finding.Evidence {
 	ms := append([]progMatcher{{pattern: "ip", args: ipChanging, command: true}}, commands("wg", "wg-quick", "ifup", "ifdown", "brctl", "iw", "tc", "resolvconf", "openvpn", "vconfig", "ovs-vsctl", "nmcli")...)
 	out = append(out, c.execRuns(nil, ms...)...)
 	return append(out, c.capEvidence("CAP_NET_ADMIN")...)
+}
+
+// sandboxSettings are the settings that make up a hand-written sandbox.
+var sandboxSettings = []string{"ProtectSystem", "ProtectHome", "PrivateTmp", "PrivateDevices", "PrivateNetwork", "PrivateUsers", "PrivateMounts",
+	"ProtectKernelTunables", "ProtectKernelModules", "ProtectKernelLogs", "ProtectControlGroups", "ProtectClock", "ProtectHostname", "ProtectProc", "ProcSubset",
+	"RestrictRealtime", "RestrictNamespaces", "RestrictAddressFamilies", "RestrictSUIDSGID", "LockPersonality", "MemoryDenyWriteExecute",
+	"SystemCallFilter", "SystemCallArchitectures", "CapabilityBoundingSet", "NoNewPrivileges", "IPAddressDeny", "DynamicUser"}
+
+// minSandbox is how many of them make a maintainer's sandbox.
+const minSandbox = 8
+
+// OwnDropin is the name of the drop-in systemd-harden writes (the
+// Contracts' "Drop-in name and place"; plan.DropinName, which this
+// package cannot import): what it sets is no maintainer's sandbox.
+const OwnDropin = "10-systemd-harden.conf"
+
+func maintainerSandboxed(c *ctx) []finding.Evidence {
+	last := map[string]assign{}
+	for _, f := range c.unit.Files {
+		if path.Base(f.Path) == OwnDropin {
+			continue
+		}
+		for _, a := range f.Assignments {
+			if a.Section == "Service" {
+				if strings.TrimSpace(a.Value) == "" {
+					delete(last, a.Key)
+				} else {
+					last[a.Key] = assign{file: f.Path, a: a}
+				}
+			}
+		}
+	}
+	var out []finding.Evidence
+	for _, k := range sandboxSettings {
+		if a, ok := last[k]; ok {
+			out = append(out, a.evidence())
+		}
+	}
+	if len(out) < minSandbox {
+		return nil
+	}
+	return out
 }
 
 func sharedUser(c *ctx) []finding.Evidence {

@@ -250,6 +250,12 @@ func TestSignals(t *testing.T) {
 		{"CAP_NET_ADMIN", fixture{files: unit(svc("User=foo", "AmbientCapabilities=CAP_NET_ADMIN"))}, "network-configurer", ev(fooUnit, 4, "AmbientCapabilities=CAP_NET_ADMIN")},
 		{"is ifupdown", fixture{name: "ifupdown"}, "network-configurer", ev("DEBIAN/control", 0, "Package: ifupdown")},
 
+		// maintainer-sandboxed
+		{"eight sandbox settings", fixture{files: unit(svc("ProtectSystem=strict", "ProtectHome=yes", "PrivateTmp=yes", "PrivateDevices=yes", "NoNewPrivileges=yes", "ProtectKernelTunables=yes", "ProtectControlGroups=yes", "RestrictRealtime=yes"))}, "maintainer-sandboxed", ev(fooUnit, 3, "ProtectSystem=strict")},
+		{"our own drop-in is no sandbox", fixture{files: map[string]string{"foo.service": defaultUnit,
+			"foo.service.d/10-systemd-harden.conf": "[Service]\nProtectSystem=full\nProtectHome=read-only\nPrivateTmp=yes\nPrivateDevices=yes\nProtectKernelTunables=yes\nProtectControlGroups=yes\nRestrictRealtime=yes\nLockPersonality=yes\n"}}, "maintainer-sandboxed", nil},
+		{"seven are not a sandbox", fixture{files: unit(svc("ProtectSystem=strict", "ProtectHome=yes", "PrivateTmp=yes", "PrivateDevices=yes", "NoNewPrivileges=yes", "ProtectKernelTunables=yes", "ProtectControlGroups=yes"))}, "maintainer-sandboxed", nil},
+
 		// shared-user
 		{"shared user", fixture{files: map[string]string{"foo.service": svc("User=foo"), "foo-gc.service": "[Service]\nExecStart=/usr/sbin/foo-gc\nUser=foo\n"}}, "shared-user", ev(unitDir+"foo-gc.service", 3, "User=foo")},
 		{"own user", fixture{files: map[string]string{"foo.service": svc("User=foo"), "foo-gc.service": "[Service]\nExecStart=/usr/sbin/foo-gc\nUser=foo-gc\n"}}, "shared-user", nil},
