@@ -117,6 +117,10 @@ func TestOracleAfterApply(t *testing.T) {
 					continue
 				}
 				units++
+				// No tier, dynamic-user included, raises a unit's exposure.
+				if p.After > p.Before {
+					t.Errorf("%s: %s %s: exposure %d → %d", tier, ap.pkg, p.Unit, p.Before, p.After)
+				}
 				if p.Status == "rewritten" {
 					rewritten++
 				}
