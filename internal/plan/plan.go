@@ -246,6 +246,9 @@ type unitState struct {
 	root   bool
 	sig    signals.Result
 	dyn    *dynuser.Analysis // the dynamic-user conversion, when the tier asks for it and it is ready
+	// sandbox is the maintainer-sandboxed signal when checking (it rules
+	// nothing out then; its gaps are reported apart).
+	sandbox *signals.Signal
 }
 
 // score loads the unit again with extra drop-in lines and assesses it.
@@ -279,7 +282,7 @@ func (p *Planner) unit(fsys tree.FS, u *unitload.Unit, check bool) Unit {
 		// additions beside it, not instead of it.
 		st.sim = strings.TrimSuffix(out.Dropin, ".conf") + "-check.conf"
 	}
-	st.sig = p.evaluate(signals.Input{Pkg: p.pkg, Unit: u, Info: info, Units: p.units}, check)
+	st.sig = p.evaluate(st, signals.Input{Pkg: p.pkg, Unit: u, Info: info, Units: p.units}, check)
 	out.Before = st.before.Exposure
 	if p.wantsDynamic() {
 		a := dynuser.Analyze(signals.Input{Pkg: p.pkg, Unit: u, Info: info, Units: p.units}, st.sig)
@@ -293,7 +296,7 @@ func (p *Planner) unit(fsys tree.FS, u *unitload.Unit, check bool) Unit {
 			dinfo := *info
 			dinfo.User, dinfo.DynamicUser = a.Dynamic, true
 			st.root = false
-			st.sig = p.evaluate(signals.Input{Pkg: p.pkg, Unit: u, Info: &dinfo, Units: p.units}, check)
+			st.sig = p.evaluate(st, signals.Input{Pkg: p.pkg, Unit: u, Info: &dinfo, Units: p.units}, check)
 			for _, f := range a.FixUps {
 				out.Findings = append(out.Findings, p.finding(u.Requested, f.Tag, finding.Info, f.Detail, f.Evidence.Path, f.Evidence.Line))
 			}
@@ -332,6 +335,15 @@ func (p *Planner) unit(fsys tree.FS, u *unitload.Unit, check bool) Unit {
 		// Judging the package as it is: every directive that would be added
 		// is a gap.
 		for _, a := range out.Added {
+			// A gap the unit's own sandbox leaves out is one apply would not
+			// close either: a warning, so that check passes on what apply
+			// produced and still tells the maintainer.
+			if st.sandbox != nil && p.sandboxRulesOut(a.Directive) {
+				ev := st.sandbox.Evidence[0]
+				out.Findings = append(out.Findings, p.finding(u.Requested, "tier-directive-missing-sandboxed", finding.Warning,
+					fmt.Sprintf("%s=%s (tier %s)", a.Directive, a.Value, p.tier.Name), ev.Path, ev.Line))
+				continue
+			}
 			out.Findings = append(out.Findings, p.finding(u.Requested, "tier-directive-missing", finding.Error,
 				fmt.Sprintf("%s=%s (tier %s)", a.Directive, a.Value, p.tier.Name), u.Path, 0))
 		}
@@ -506,14 +518,34 @@ func (p *Planner) directive(st *unitState, d *tiers.Directive, sofar []string, k
 
 // evaluate runs the signals. A maintainer's sandbox rules directives out
 // of a rewrite only: the check still reports what the tier has that the
-// sandbox lacks, for the maintainer to add or override with a reason
-// (the checker would otherwise pass every hand-written sandbox).
-func (p *Planner) evaluate(in signals.Input, check bool) signals.Result {
+// sandbox lacks (as tier-directive-missing-sandboxed warnings), or the
+// checker would pass every hand-written sandbox silently.
+func (p *Planner) evaluate(st *unitState, in signals.Input, check bool) signals.Result {
 	r := signals.Evaluate(in)
 	if check {
+		if s, ok := r.Fired["maintainer-sandboxed"]; ok && len(s.Evidence) > 0 {
+			st.sandbox = s
+		}
 		delete(r.Fired, "maintainer-sandboxed")
 	}
 	return r
+}
+
+// sandboxRulesOut reports whether the tier's directive key lists
+// maintainer-sandboxed among the signals that rule it out.
+func (p *Planner) sandboxRulesOut(key string) bool {
+	for _, d := range p.tier.Directives {
+		for cur := d; cur != nil; cur = cur.Base {
+			if cur.Key == key {
+				for _, n := range cur.RuledOutBy {
+					if n == "maintainer-sandboxed" {
+						return true
+					}
+				}
+			}
+		}
+	}
+	return false
 }
 
 func firstFired(r signals.Result, names []string) *signals.Signal {

@@ -6,8 +6,10 @@ import (
 	"testing"
 
 	"github.com/systemd-harden/systemd-harden/internal/debread"
+	"github.com/systemd-harden/systemd-harden/internal/finding"
 	"github.com/systemd-harden/systemd-harden/internal/plan"
 	"github.com/systemd-harden/systemd-harden/internal/signals"
+	"github.com/systemd-harden/systemd-harden/internal/testcache"
 	"github.com/systemd-harden/systemd-harden/internal/tiers"
 )
 
@@ -78,7 +80,8 @@ func TestOwnDropinName(t *testing.T) {
 }
 
 // TestSandboxCheckedNotRewritten: apply leaves a maintainer's sandbox as
-// written, while check still reports its gaps against the tier.
+// written, while check still reports its gaps against the tier, as
+// warnings.
 func TestSandboxCheckedNotRewritten(t *testing.T) {
 	set, err := tiers.Load()
 	if err != nil {
@@ -99,12 +102,62 @@ func TestSandboxCheckedNotRewritten(t *testing.T) {
 		}
 		missing := false
 		for _, f := range us[0].Findings {
-			if f.Tag == "tier-directive-missing" && strings.Contains(f.Detail, "ProtectHostname=") {
+			if f.Tag == "tier-directive-missing-sandboxed" && f.Severity == finding.Warning && strings.Contains(f.Detail, "ProtectHostname=") {
 				missing = true
 			}
 		}
 		if check != missing {
 			t.Errorf("check=%v: ProtectHostname reported missing: %v, want %v; status %s", check, missing, check, us[0].Status)
 		}
+	}
+}
+
+// TestCheckPassesWhatApplyLeaves: for every unit of the real packages that
+// apply leaves unchanged, the package as shipped is what apply produces,
+// so check must find no error in it (a maintainer's sandbox, plumbing,
+// session hosts, units already meeting the tier).
+func TestCheckPassesWhatApplyLeaves(t *testing.T) {
+	set, err := tiers.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, deb := range testcache.RealDebs(t) {
+		p, err := debread.Read(context.Background(), deb, debread.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tier := range []string{"baseline", "strict"} {
+			status := map[string]string{}
+			for _, check := range []bool{false, true} {
+				pl, err := plan.New(p, set, plan.Options{Tier: tier, Version: 252, ToolVersion: "test"})
+				if err != nil {
+					t.Fatal(err)
+				}
+				us, err := pl.Plan(check)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, u := range us {
+					if !check {
+						status[u.Unit] = u.Status
+						continue
+					}
+					if status[u.Unit] != "unchanged" {
+						continue
+					}
+					n++
+					for _, f := range u.Findings {
+						if f.Severity == finding.Error {
+							t.Errorf("%s %s %s: apply leaves it unchanged, check reports %s %s", tier, p.Name, u.Unit, f.Tag, f.Detail)
+						}
+					}
+				}
+			}
+		}
+	}
+	t.Logf("%d unchanged units checked", n)
+	if n < 50 {
+		t.Errorf("only %d unchanged units", n)
 	}
 }

@@ -3,6 +3,9 @@ Severity: error
 Explanation: A directive of the requested hardening tier is not in effect for
  this unit, and nothing in the package explains why.
  .
+ Gaps in a sandbox the unit's maintainers wrote are reported as
+ tier-directive-missing-sandboxed warnings instead.
+ .
  The detail names the directive, the value the tier asks for and the
  tier, for example "ProtectSystem=full (tier baseline)". A unit meets a
  tier only when every directive of the tier is in effect at least as
