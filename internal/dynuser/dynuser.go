@@ -473,7 +473,6 @@ func Analyze(in signals.Input, sig signals.Result) *Analysis {
 		return true
 	}
 	var supp []string
-	var suppEv []owned
 	for _, o := range ownership(pkg) {
 		if user == "" || (o.user != user && o.group != user && !(groups[o.group] != (finding.Evidence{}) && o.group != "root")) {
 			continue
@@ -489,7 +488,7 @@ func Analyze(in signals.Input, sig signals.Result) *Analysis {
 		case strings.HasPrefix(o.path, "/etc/") && o.group != "" && o.group != "root" && groupOnly(o.mode):
 			if !contains(supp, o.group) {
 				supp = append(supp, o.group)
-				suppEv = append(suppEv, o)
+				fix("dynamic-user-group-readable-config", fmt.Sprintf("%s is readable only by the group %s: SupplementaryGroups=%s keeps access", o.path, o.group, o.group), o.ev)
 			}
 		case o.user == user:
 			block("dynamic-user-owned-files", fmt.Sprintf("%s is owned by %s outside the StateDirectory=/CacheDirectory=/LogsDirectory= hierarchies", o.path, user), o.ev)
@@ -517,30 +516,13 @@ func Analyze(in signals.Input, sig signals.Result) *Analysis {
 	}
 	sort.Strings(dl)
 	a.Lines = append(a.Lines, dl...)
-	// Configuration only a group reads: one such group becomes the
-	// service's primary group (Group= naming a static group: systemd
-	// reuses it and allocates only the user), which keeps access without
-	// the supplementary group systemd-analyze counts against the unit;
-	// several stay supplementary.
-	switch len(supp) {
-	case 0:
-	case 1:
-		g := supp[0]
-		replaced := false
-		for i, l := range a.Lines {
-			if strings.HasPrefix(l, "Group=") {
-				a.Lines[i], replaced = "Group="+g, true
-			}
-		}
-		if !replaced {
-			a.Lines = append(a.Lines, "Group="+g)
-		}
-		o := suppEv[0]
-		fix("dynamic-user-group-readable-config", fmt.Sprintf("%s is readable only by the group %s: Group=%s (the static group, which systemd reuses) keeps access", o.path, g, g), o.ev)
-	default:
-		for _, o := range suppEv {
-			fix("dynamic-user-group-readable-config", fmt.Sprintf("%s is readable only by the group %s: SupplementaryGroups= keeps access", o.path, o.group), o.ev)
-		}
+	// Configuration only a group reads: the group stays supplementary.
+	// (As the primary Group= naming the static group, systemd would reuse
+	// it, but RemoveIPC=, implied by DynamicUser=, would then delete the
+	// IPC objects of every process of that group, redis-sentinel's
+	// included, when the unit stops; systemd-analyze counts the
+	// supplementary group against the unit: +0.1 for redis-server.)
+	if len(supp) > 0 {
 		sort.Strings(supp)
 		a.Lines = append(a.Lines, "SupplementaryGroups="+strings.Join(supp, " "))
 	}

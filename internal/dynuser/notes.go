@@ -125,7 +125,7 @@ func WriteMarkdown(w io.Writer, notes []Note) error {
 		default:
 			b.WriteString("- Debian: drop the `adduser`/`useradd` call (or `debian/<pkg>.sysusers`) and the `chown`/`dpkg-statoverride` calls for the service's directories from the maintainer scripts; do not ship those directories (systemd creates them).\n")
 		}
-		b.WriteString("- Keep any group the drop-in names in `Group=` or `SupplementaryGroups=` (create it alone, e.g. `addgroup --system NAME` or a sysusers.d `g` line, once the user goes): it still grants access to configuration, and systemd uses the static group rather than allocating one.\n")
+		b.WriteString("- Keep any `SupplementaryGroups=` group the drop-in names: it still grants access to configuration.\n")
 		b.WriteString("\n### Upgrades of installed systems\n\n")
 		if n.Static != "" {
 			fmt.Fprintf(&b, "- The static user `%s` and its files stay on installed systems until removed; the service no longer uses it.\n", n.Static)

@@ -166,21 +166,16 @@ func TestBlockers(t *testing.T) {
 
 // TestConversion: a daemon with adduser in its postinst, a state
 // directory it owns and group-readable configuration is converted: a new
-// dynamic user name (the static one would be silently reused),
-// StateDirectory=, and the static group that reads the configuration as
-// its primary group (systemd reuses a static Group=; boot-tested with
-// redis-server), not a supplementary group systemd-analyze counts.
+// dynamic name (the static one would be silently reused), StateDirectory=,
+// SupplementaryGroups=.
 func TestConversion(t *testing.T) {
 	p := conversionPkg(t)
 	u := dynamicPlan(t, p, "a.service", false)
 	c := string(u.Content)
-	for _, want := range []string{"DynamicUser=yes", "User=a-dyn", "Group=a", "StateDirectory=a"} {
+	for _, want := range []string{"DynamicUser=yes", "User=a-dyn", "Group=a-dyn", "StateDirectory=a", "SupplementaryGroups=a"} {
 		if !strings.Contains(c, "\n"+want+"\n") {
 			t.Errorf("missing %s:\n%s", want, c)
 		}
-	}
-	if strings.Contains(c, "SupplementaryGroups=") || strings.Contains(c, "Group=a-dyn") {
-		t.Errorf("a single configuration group is the primary group:\n%s", c)
 	}
 	if strings.Contains(c, "ReadWritePaths=-/var/lib/a") {
 		t.Errorf("the state directory is granted twice:\n%s", c)

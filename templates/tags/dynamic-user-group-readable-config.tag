@@ -1,9 +1,7 @@
 Tag: dynamic-user-group-readable-config
 Severity: info
 Explanation: Configuration is readable only by the service's group, so the
- converted unit keeps the group: as its primary group (Group= naming the
- static group, which systemd reuses while allocating only the user), or
- with SupplementaryGroups= when several groups are needed.
+ converted unit keeps the group with SupplementaryGroups=.
  .
  A fresh UID would otherwise get "Permission denied" (redis-server's
  /etc/redis/redis.conf, 0640 redis:redis, is the tested case).
