@@ -47,9 +47,9 @@ func RootfsKey(pkgs []string) string {
 // EnsureRootfs returns a cached rootfs under cacheDir for pkgs (their .debs
 // and dependencies downloaded into /var/cache/apt/archives, apt lists kept,
 // so the container installs without network), building it with mmdebstrap
-// when it is missing. Builders are serialised by an exclusive lock on
-// the root's lock file; the caller then holds a shared lock until it
-// calls release, so no other run prunes the root while it boots from it.
+// when it is missing. The caller holds a shared lock on the root's .lock
+// file until it calls release, so no other run prunes the root while it
+// boots from it; builders are serialised by an exclusive lock on .build.
 func EnsureRootfs(ctx context.Context, cacheDir string, pkgs []string, log io.Writer) (dir string, release func(), err error) {
 	if err := os.MkdirAll(cacheDir, 0o755); err != nil {
 		return "", nil, err
@@ -65,23 +65,26 @@ func EnsureRootfs(ctx context.Context, cacheDir string, pkgs []string, log io.Wr
 		return "", nil, err
 	}
 	if !built(dir) {
-		// Exclusive to build (flock converts the lock; another builder may
-		// have finished meanwhile, buildRootfs checks again), then back
-		// to shared.
-		if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
-			lock.Close()
-			return "", nil, err
-		}
-		if err := buildRootfs(ctx, cacheDir, dir, pkgs, log); err != nil {
-			lock.Close()
-			return "", nil, err
-		}
-		if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_SH); err != nil {
+		// Builders are serialised by a lock of their own, so that users of
+		// the root (shared on .lock) never wait for each other's runs.
+		if err := buildLocked(ctx, cacheDir, dir, pkgs, log); err != nil {
 			lock.Close()
 			return "", nil, err
 		}
 	}
 	return dir, func() { lock.Close() }, nil
+}
+
+func buildLocked(ctx context.Context, cacheDir, dir string, pkgs []string, log io.Writer) error {
+	b, err := os.OpenFile(dir+".build", os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return err
+	}
+	defer b.Close()
+	if err := syscall.Flock(int(b.Fd()), syscall.LOCK_EX); err != nil {
+		return err
+	}
+	return buildRootfs(ctx, cacheDir, dir, pkgs, log) // checks again: another builder may have finished
 }
 
 func built(dir string) bool {
@@ -90,7 +93,7 @@ func built(dir string) bool {
 }
 
 // buildRootfs builds dir with mmdebstrap unless it is already there; the
-// caller holds the exclusive lock.
+// caller holds the build lock.
 func buildRootfs(ctx context.Context, cacheDir, dir string, pkgs []string, log io.Writer) error {
 	if built(dir) {
 		return nil
@@ -139,9 +142,10 @@ func pruneRootfs(cacheDir, keep string, log io.Writer) {
 		if err != nil {
 			continue
 		}
+		// The lock file itself stays: unlinking it would let a run that
+		// opened it just before lock an orphaned inode.
 		if syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB) == nil {
 			if err := os.RemoveAll(dir); err == nil {
-				os.Remove(l)
 				fmt.Fprintf(log, "boot: removed the stale rootfs %s\n", dir)
 			}
 		}
