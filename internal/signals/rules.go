@@ -524,19 +524,34 @@ func storageAdmin(c *ctx) []finding.Evidence {
 }
 
 // ipChanging: an ip(8) call that changes the network, read as ip reads
-// it: options (and their values) first, then OBJECT and COMMAND, both
-// abbreviable. No COMMAND means "show"; -batch and -force run commands
-// from a file, which counts as changing.
+// it: options (and their values; "--x" is "-x", options abbreviate) first,
+// then OBJECT and COMMAND, both abbreviable, with a sub-object for some
+// objects (ip mptcp endpoint add). No COMMAND means "show"; -batch and
+// -force run commands from a file, which counts as changing; "ip netns
+// exec NS CMD…" is judged by CMD when that is ip again.
 func ipChanging(args []string) bool {
-	valued := map[string]bool{"-n": true, "-netns": true, "-f": true, "-family": true, "-l": true, "-loops": true, "-rc": true, "-rcvbuf": true}
+	prefixOf := func(w string, full ...string) bool {
+		for _, f := range full {
+			if w != "" && strings.HasPrefix(f, w) {
+				return true
+			}
+		}
+		return false
+	}
 	var words []string
 	for i := 0; i < len(args); i++ {
 		a := args[i]
+		if strings.HasPrefix(a, "--") {
+			a = a[1:]
+		}
 		switch {
-		case a == "-b" || a == "-batch" || a == "-force" || strings.HasPrefix(a, "--batch"):
+		case len(words) > 0:
+			words = append(words, a)
+		case a == "-b" || prefixOf(a, "-batch") && len(a) > 2 || prefixOf(a, "-force") && len(a) > 2:
 			return true
-		case valued[a]:
-			i++
+		case a == "-n" || prefixOf(a, "-netns") && len(a) > 2, a == "-f" || prefixOf(a, "-family") && len(a) > 2,
+			a == "-l" || prefixOf(a, "-loops") && len(a) > 2, prefixOf(a, "-rcvbuf") && len(a) > 2:
+			i++ // the option's value
 		case strings.HasPrefix(a, "-"):
 		default:
 			words = append(words, a)
@@ -545,20 +560,29 @@ func ipChanging(args []string) bool {
 	if len(words) < 2 {
 		return false // "ip link", "ip -br a": show
 	}
-	cmd := words[1]
-	prefixOf := func(w string, full ...string) bool {
-		for _, f := range full {
-			if strings.HasPrefix(f, w) {
-				return true
-			}
+	obj, cmd := words[0], words[1]
+	if prefixOf(obj, "netns") && cmd == "exec" {
+		if len(words) > 3 && path.Base(words[3]) == "ip" {
+			return ipChanging(words[4:])
 		}
 		return false
 	}
-	// Queries first: ip matches "s" to "show" for most objects.
-	if len(cmd) >= 2 && prefixOf(cmd, "show", "list", "lst", "get", "monitor", "help", "showdump") || cmd == "s" && words[0] != "link" && words[0] != "l" {
-		return false
+	query := func(c string) bool {
+		return len(c) >= 2 && prefixOf(c, "show", "list", "lst", "get", "monitor", "help", "showdump") ||
+			c == "s" && !prefixOf(obj, "link") // "ip link s" is set; elsewhere s is show
 	}
-	return prefixOf(cmd, "add", "delete", "change", "chg", "replace", "set", "flush", "append", "prepend", "restore")
+	change := func(c string) bool {
+		return prefixOf(c, "add", "delete", "change", "chg", "replace", "set", "flush", "append", "prepend", "restore")
+	}
+	switch {
+	case query(cmd):
+		return false
+	case change(cmd):
+		return true
+	case len(words) > 2: // OBJECT SUBOBJECT COMMAND
+		return !query(words[2]) && change(words[2])
+	}
+	return false
 }
 
 func networkConfigurer(c *ctx) []finding.Evidence {
