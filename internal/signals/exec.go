@@ -64,26 +64,27 @@ var wrappers = map[string]bool{
 	"env": true, "exec": true, "nice": true, "ionice": true, "nohup": true, "timeout": true,
 	"chrt": true, "taskset": true, "sudo": true, "doas": true, "runuser": true, "setpriv": true,
 	"stdbuf": true, "flock": true, "xargs": true, "command": true, "builtin": true, "time": true,
-	"systemd-cat": true, "setsid": true, "unbuffer": true, "chpst": true,
+	"systemd-cat": true, "setsid": true, "unbuffer": true, "chpst": true, "systemd-inhibit": true,
 	"if": true, "then": true, "else": true, "elif": true, "do": true, "while": true, "until": true, "!": true, "{": true,
 }
 
 // wrapperArg lists a wrapper's options that take a separate value, so the
 // value is not taken for the program.
 var wrapperArg = map[string]map[string]bool{
-	"sudo":        {"-u": true, "-g": true, "-C": true, "-D": true, "-h": true, "-p": true, "-r": true, "-t": true, "-U": true},
-	"runuser":     {"-u": true, "-g": true, "-G": true, "-s": true, "-c": true, "--user": true, "--group": true},
-	"nice":        {"-n": true, "--adjustment": true},
-	"ionice":      {"-c": true, "-n": true, "-p": true, "--class": true, "--classdata": true},
-	"taskset":     {"-c": true},
-	"chrt":        {"-p": true},
-	"env":         {"-u": true, "-C": true, "-S": true, "--unset": true, "--chdir": true},
-	"setpriv":     {"--reuid": true, "--regid": true, "--groups": true, "--inh-caps": true, "--ambient-caps": true, "--bounding-set": true},
-	"stdbuf":      {"-i": true, "-o": true, "-e": true},
-	"chpst":       {"-u": true, "-U": true},
-	"xargs":       {"-n": true, "-I": true, "-P": true, "-d": true, "-L": true, "-s": true, "-E": true},
-	"flock":       {"-w": true, "-E": true, "--timeout": true, "-c": true},
-	"systemd-cat": {"-t": true, "-p": true, "--identifier": true, "--priority": true},
+	"sudo":            {"-u": true, "-g": true, "-C": true, "-D": true, "-h": true, "-p": true, "-r": true, "-t": true, "-U": true},
+	"runuser":         {"-u": true, "-g": true, "-G": true, "-s": true, "-c": true, "--user": true, "--group": true},
+	"nice":            {"-n": true, "--adjustment": true},
+	"ionice":          {"-c": true, "-n": true, "-p": true, "--class": true, "--classdata": true},
+	"taskset":         {"-c": true},
+	"systemd-inhibit": {"--what": true, "--who": true, "--why": true, "--mode": true},
+	"chrt":            {"-p": true},
+	"env":             {"-u": true, "-C": true, "-S": true, "--unset": true, "--chdir": true},
+	"setpriv":         {"--reuid": true, "--regid": true, "--groups": true, "--inh-caps": true, "--ambient-caps": true, "--bounding-set": true},
+	"stdbuf":          {"-i": true, "-o": true, "-e": true},
+	"chpst":           {"-u": true, "-U": true},
+	"xargs":           {"-n": true, "-I": true, "-P": true, "-d": true, "-L": true, "-s": true, "-E": true},
+	"flock":           {"-w": true, "-E": true, "--timeout": true, "-c": true},
+	"systemd-cat":     {"-t": true, "-p": true, "--identifier": true, "--priority": true},
 }
 
 // appendCommand records cmd's program and, through wrappers and shell
@@ -111,6 +112,22 @@ func appendCommand(out []invocation, cmd []string, depth int) []invocation {
 		if base != "busybox" {
 			return out
 		}
+	}
+	if interpreter(base) {
+		// "python3 /usr/bin/supervisord": the script is the program run;
+		// code given inline (-c, -m, -e) names none.
+		for i := 0; i < len(args); i++ {
+			switch a := args[i]; {
+			case a == "-c" || a == "-m" || a == "-e" || a == "-E":
+				return out
+			case a == "-W" || a == "-X" || a == "-I" || a == "-M":
+				i++
+			case strings.HasPrefix(a, "-"):
+			default:
+				return appendCommand(out, args[i:], depth+1)
+			}
+		}
+		return out
 	}
 	if !wrappers[base] && base != "busybox" && base != "start-stop-daemon" {
 		return out
@@ -149,6 +166,17 @@ func appendCommand(out []invocation, cmd []string, depth int) []invocation {
 		return appendCommand(out, args[i:], depth+1)
 	}
 	return out
+}
+
+// interpreter reports whether a program runs a script given as its first
+// argument (python3, perl, ruby; versioned names included).
+func interpreter(base string) bool {
+	for _, p := range []string{"python", "perl", "ruby"} {
+		if rest, ok := strings.CutPrefix(base, p); ok && strings.Trim(rest, "0123456789.") == "" {
+			return true
+		}
+	}
+	return false
 }
 
 func afterDashes(args []string) []string {

@@ -223,7 +223,10 @@ func TestSignals(t *testing.T) {
 		{"supervisord", fixture{files: unit("[Service]\nExecStart=/usr/bin/supervisord -n -c /etc/supervisor/supervisord.conf\n")}, "session-host", ev(fooUnit, 2, "ExecStart=/usr/bin/supervisord -n -c /etc/supervisor/supervisord.conf")},
 		{"provides httpd is no session host", fixture{control: ctl("Provides", "httpd")}, "session-host", nil},
 		{"cron as an argument", fixture{files: unit("[Service]\nExecStart=/usr/bin/foo --schedule cron\n")}, "session-host", nil},
-		{"a script named cron", fixture{files: unit("[Service]\nExecStart=/usr/bin/python3 /usr/lib/foo/cron\n")}, "session-host", nil},
+		{"supervisord run by python3", fixture{files: unit("[Service]\nExecStart=/usr/bin/python3 /usr/bin/supervisord -n\n")}, "session-host", ev(fooUnit, 2, "ExecStart=/usr/bin/python3 /usr/bin/supervisord -n")},
+		{"fstrim behind systemd-inhibit", fixture{files: unit("[Service]\nExecStart=/usr/bin/systemd-inhibit --what=sleep /sbin/fstrim -a\n")}, "storage-admin", ev(fooUnit, 2, "ExecStart=/usr/bin/systemd-inhibit --what=sleep /sbin/fstrim -a")},
+		{"python -m is no script", fixture{files: unit("[Service]\nExecStart=/usr/bin/python3 -m cron\n")}, "session-host", nil},
+		{"a path named cron as an argument", fixture{files: unit("[Service]\nExecStart=/usr/bin/food --helper /usr/lib/foo/cron\n")}, "session-host", nil},
 
 		{"logrotate", fixture{files: unit("[Service]\nType=oneshot\nExecStart=/usr/sbin/logrotate /etc/logrotate.conf\n")}, "session-host", ev(fooUnit, 3, "ExecStart=/usr/sbin/logrotate /etc/logrotate.conf")},
 		{"run-parts", fixture{files: unit("[Service]\nExecStart=/bin/run-parts --report /etc/foo.d\n")}, "session-host", ev(fooUnit, 2, "ExecStart=/bin/run-parts --report /etc/foo.d")},
