@@ -48,19 +48,6 @@ func TestCaseSets(t *testing.T) {
 	}
 }
 
-func TestTemplate(t *testing.T) {
-	for in, want := range map[string]string{
-		"postfix@-.service":          "postfix@.service",
-		"postgresql@15-main.service": "postgresql@.service",
-		"nginx.service":              "nginx.service",
-		"foo@.service":               "foo@.service",
-	} {
-		if got := template(in); got != want {
-			t.Errorf("template(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
 func TestRefusal(t *testing.T) {
 	c := Case{Tier: "dynamic-user"}
 	if ok, _ := refusal(c, []UnitExposure{{Unit: "a.service", Tier: "strict", Findings: []string{"tier-refused"}, Tested: true}}); !ok {

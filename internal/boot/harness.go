@@ -14,6 +14,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/systemd-harden/systemd-harden/internal/unitname"
 )
 
 // Harness runs cases against one rootfs with one systemd-harden binary.
@@ -161,16 +163,6 @@ func (h *Harness) Run(ctx context.Context, c Case) (r Result) {
 
 func round1(f float64) float64 { return float64(int64(f*10+0.5)) / 10 }
 
-// template maps an instance name (postfix@-.service) to its template.
-func template(unit string) string {
-	at := strings.IndexByte(unit, '@')
-	dot := strings.LastIndexByte(unit, '.')
-	if at < 0 || dot < at {
-		return unit
-	}
-	return unit[:at+1] + unit[dot:]
-}
-
 func refusal(c Case, units []UnitExposure) (bool, string) {
 	for _, u := range units {
 		if !u.Tested {
@@ -194,7 +186,7 @@ func refusal(c Case, units []UnitExposure) (bool, string) {
 func (h *Harness) apply(ctx context.Context, c Case, debs string) ([]UnitExposure, error) {
 	want := map[string]bool{}
 	for _, u := range c.Units {
-		want[template(u)] = true
+		want[unitname.Family(u)] = true
 	}
 	var out []UnitExposure
 	for _, p := range c.Rewrite {

@@ -621,16 +621,10 @@ func otherServices(units []*unitload.Unit, u *unitload.Unit, user string) []stri
 	seen := map[string]bool{}
 	var out []string
 	mine, _ := unitname.Parse(u.ID)
-	family := func(x *unitload.Unit) string {
-		if t := unitname.Template(x.ID); t != "" {
-			return t
-		}
-		return x.ID
-	}
 	for _, o := range units {
 		// The unit itself, its aliases, and its template's other
 		// instances shipped as files (tor@default.service) are not others.
-		if o == u || o.Path == u.Path || !strings.HasSuffix(o.Requested, ".service") || o.AliasOf != "" || family(o) == family(u) {
+		if o == u || o.Path == u.Path || !strings.HasSuffix(o.Requested, ".service") || o.AliasOf != "" || unitname.Family(o.ID) == unitname.Family(u.ID) {
 			continue
 		}
 		if v, _, ok := explicitValue(o, "User"); ok && user != "" && v == user {
@@ -638,10 +632,7 @@ func otherServices(units []*unitload.Unit, u *unitload.Unit, user string) []stri
 				continue
 			}
 		}
-		n := o.Requested
-		if t := unitname.Template(n); t != "" {
-			n = t
-		}
+		n := unitname.Family(o.Requested)
 		if !seen[n] {
 			seen[n] = true
 			out = append(out, n)
@@ -679,10 +670,7 @@ func packageUser(users map[string]finding.Evidence, units []*unitload.Unit) (str
 	for _, u := range units {
 		if v, _, ok := explicitValue(u, "User"); ok {
 			if _, seen := usedBy[v]; !seen {
-				usedBy[v] = u.ID
-				if t := unitname.Template(u.ID); t != "" {
-					usedBy[v] = t
-				}
+				usedBy[v] = unitname.Family(u.ID)
 			}
 		}
 	}

@@ -83,6 +83,16 @@ func Template(name string) string {
 	return p.Prefix + "@." + p.Type
 }
 
+// Family returns the template of an instance ("foo@bar.service" →
+// "foo@.service") and any other name unchanged: the name a unit's
+// instances and its template share.
+func Family(name string) string {
+	if t := Template(name); t != "" {
+		return t
+	}
+	return name
+}
+
 // WithInstance returns the instance name of template t ("foo@.service", "i")
 // → "foo@i.service".
 func WithInstance(t, inst string) string {

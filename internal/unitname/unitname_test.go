@@ -43,3 +43,16 @@ func TestDropinNames(t *testing.T) {
 		t.Error("Template/WithInstance")
 	}
 }
+
+func TestFamily(t *testing.T) {
+	for in, want := range map[string]string{
+		"postfix@-.service":          "postfix@.service",
+		"postgresql@15-main.service": "postgresql@.service",
+		"nginx.service":              "nginx.service",
+		"foo@.service":               "foo@.service",
+	} {
+		if got := Family(in); got != want {
+			t.Errorf("Family(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
