@@ -109,11 +109,17 @@ func (c blockerCase) dir(t *testing.T) string {
 
 func dynamicPlan(t *testing.T, p *pkgmodel.Package, unit string, check bool) plan.Unit {
 	t.Helper()
+	return tierPlan(t, p, "dynamic-user", unit, check)
+}
+
+// tierPlan plans one unit of p under tier (check: judge it as it is).
+func tierPlan(t *testing.T, p *pkgmodel.Package, tier, unit string, check bool) plan.Unit {
+	t.Helper()
 	set, err := tiers.Load()
 	if err != nil {
 		t.Fatal(err)
 	}
-	pl, err := plan.New(p, set, plan.Options{Tier: "dynamic-user", Version: 252, ToolVersion: "test", Units: []string{unit}})
+	pl, err := plan.New(p, set, plan.Options{Tier: tier, Version: 252, ToolVersion: "test", Units: []string{unit}})
 	if err != nil {
 		t.Fatal(err)
 	}

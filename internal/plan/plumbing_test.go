@@ -20,10 +20,6 @@ import (
 // @reboot cron job could not write /var/tmp, /root or /var/log), and so is
 // a unit whose maintainers wrote a sandbox.
 func TestPlumbingAndSessionHosts(t *testing.T) {
-	set, err := tiers.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
 	for _, c := range []struct {
 		pkg, unit string
 		unchanged bool // no drop-in at all
@@ -48,15 +44,7 @@ func TestPlumbingAndSessionHosts(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, tier := range []string{"baseline", "strict", "dynamic-user"} {
-			pl, err := plan.New(p, set, plan.Options{Tier: tier, Version: 252, ToolVersion: "test", Units: []string{c.unit}})
-			if err != nil {
-				t.Fatal(err)
-			}
-			us, err := pl.Plan(false)
-			if err != nil || len(us) != 1 {
-				t.Fatalf("%s: %v %v", c.unit, us, err)
-			}
-			u := us[0]
+			u := tierPlan(t, p, tier, c.unit, false)
 			if c.unchanged {
 				if u.Status != "unchanged" || len(u.Content) != 0 {
 					t.Errorf("%s %s: status %s, drop-in:\n%s", tier, c.unit, u.Status, u.Content)
@@ -83,31 +71,20 @@ func TestOwnDropinName(t *testing.T) {
 // written, while check still reports its gaps against the tier, as
 // warnings.
 func TestSandboxCheckedNotRewritten(t *testing.T) {
-	set, err := tiers.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
 	p, err := debread.Read(context.Background(), debFor(t, "systemd"), debread.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, check := range []bool{false, true} {
-		pl, err := plan.New(p, set, plan.Options{Tier: "strict", Version: 252, ToolVersion: "test", Units: []string{"systemd-hostnamed.service"}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		us, err := pl.Plan(check)
-		if err != nil || len(us) != 1 {
-			t.Fatalf("%v %v", us, err)
-		}
+		u := tierPlan(t, p, "strict", "systemd-hostnamed.service", check)
 		missing := false
-		for _, f := range us[0].Findings {
+		for _, f := range u.Findings {
 			if f.Tag == "tier-directive-missing-sandboxed" && f.Severity == finding.Warning && strings.Contains(f.Detail, "ProtectHostname=") {
 				missing = true
 			}
 		}
 		if check != missing {
-			t.Errorf("check=%v: ProtectHostname reported missing: %v, want %v; status %s", check, missing, check, us[0].Status)
+			t.Errorf("check=%v: ProtectHostname reported missing: %v, want %v; status %s", check, missing, check, u.Status)
 		}
 	}
 }
